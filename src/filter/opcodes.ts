@@ -1,0 +1,167 @@
+/**
+ * LTTng's bytecode opcodes (lttng-tools `bytecode.h`, `enum filter_op`), their names and the size
+ * of their fixed operands. Numbers are part of the wire format: never renumber.
+ */
+export const Op = {
+  UNKNOWN: 0,
+  RETURN: 1,
+  MUL: 2,
+  DIV: 3,
+  MOD: 4,
+  PLUS: 5,
+  MINUS: 6,
+  BIT_RSHIFT: 7,
+  BIT_LSHIFT: 8,
+  BIT_AND: 9,
+  BIT_OR: 10,
+  BIT_XOR: 11,
+  EQ: 12,
+  NE: 13,
+  GT: 14,
+  LT: 15,
+  GE: 16,
+  LE: 17,
+  EQ_STRING: 18,
+  NE_STRING: 19,
+  GT_STRING: 20,
+  LT_STRING: 21,
+  GE_STRING: 22,
+  LE_STRING: 23,
+  EQ_S64: 24,
+  NE_S64: 25,
+  GT_S64: 26,
+  LT_S64: 27,
+  GE_S64: 28,
+  LE_S64: 29,
+  EQ_DOUBLE: 30,
+  NE_DOUBLE: 31,
+  GT_DOUBLE: 32,
+  LT_DOUBLE: 33,
+  GE_DOUBLE: 34,
+  LE_DOUBLE: 35,
+  EQ_DOUBLE_S64: 36,
+  NE_DOUBLE_S64: 37,
+  GT_DOUBLE_S64: 38,
+  LT_DOUBLE_S64: 39,
+  GE_DOUBLE_S64: 40,
+  LE_DOUBLE_S64: 41,
+  EQ_S64_DOUBLE: 42,
+  NE_S64_DOUBLE: 43,
+  GT_S64_DOUBLE: 44,
+  LT_S64_DOUBLE: 45,
+  GE_S64_DOUBLE: 46,
+  LE_S64_DOUBLE: 47,
+  UNARY_PLUS: 48,
+  UNARY_MINUS: 49,
+  UNARY_NOT: 50,
+  UNARY_PLUS_S64: 51,
+  UNARY_MINUS_S64: 52,
+  UNARY_NOT_S64: 53,
+  UNARY_PLUS_DOUBLE: 54,
+  UNARY_MINUS_DOUBLE: 55,
+  UNARY_NOT_DOUBLE: 56,
+  AND: 57,
+  OR: 58,
+  LOAD_FIELD_REF: 59,
+  LOAD_FIELD_REF_STRING: 60,
+  LOAD_FIELD_REF_SEQUENCE: 61,
+  LOAD_FIELD_REF_S64: 62,
+  LOAD_FIELD_REF_DOUBLE: 63,
+  LOAD_STRING: 64,
+  LOAD_S64: 65,
+  LOAD_DOUBLE: 66,
+  CAST_TO_S64: 67,
+  CAST_DOUBLE_TO_S64: 68,
+  CAST_NOP: 69,
+  GET_CONTEXT_REF: 70,
+  GET_CONTEXT_REF_STRING: 71,
+  GET_CONTEXT_REF_S64: 72,
+  GET_CONTEXT_REF_DOUBLE: 73,
+  LOAD_FIELD_REF_USER_STRING: 74,
+  LOAD_FIELD_REF_USER_SEQUENCE: 75,
+  LOAD_STAR_GLOB_STRING: 76,
+  EQ_STAR_GLOB_STRING: 77,
+  NE_STAR_GLOB_STRING: 78,
+  GET_CONTEXT_ROOT: 79,
+  GET_APP_CONTEXT_ROOT: 80,
+  GET_PAYLOAD_ROOT: 81,
+  GET_SYMBOL: 82,
+  GET_SYMBOL_FIELD: 83,
+  GET_INDEX_U16: 84,
+  GET_INDEX_U64: 85,
+  LOAD_FIELD: 86,
+  LOAD_FIELD_S8: 87,
+  LOAD_FIELD_S16: 88,
+  LOAD_FIELD_S32: 89,
+  LOAD_FIELD_S64: 90,
+  LOAD_FIELD_U8: 91,
+  LOAD_FIELD_U16: 92,
+  LOAD_FIELD_U32: 93,
+  LOAD_FIELD_U64: 94,
+  LOAD_FIELD_STRING: 95,
+  LOAD_FIELD_SEQUENCE: 96,
+  LOAD_FIELD_DOUBLE: 97,
+  UNARY_BIT_NOT: 98,
+  RETURN_S64: 99,
+} as const;
+export type Op = (typeof Op)[keyof typeof Op];
+
+/** Number of opcodes LTTng defines (NR_FILTER_OPS). */
+export const OP_COUNT = 100;
+
+const NAMES: string[] = [];
+for (const [name, value] of Object.entries(Op)) NAMES[value] = name;
+
+export function opName(op: number): string {
+  return NAMES[op] ?? `OP_${op}`;
+}
+
+/** Header of `struct lttng_bytecode`: u32 len, u32 reloc_table_offset, u64 seqnum, char padding[32]. */
+export const BYTECODE_HEADER_BYTES = 48;
+/** LTTNG_FILTER_MAX_LEN: the data (instructions + relocation table) may not exceed this. */
+export const FILTER_MAX_LEN_BYTES = 65536;
+/** INTERPRETER_STACK_LEN of lttng-ust's validator: deeper expressions are refused at link time. */
+export const MAX_STACK_DEPTH = 10;
+
+/**
+ * The opcodes a client (lttng-ctl, or ttng's encoder) emits, and so the only ones accepted on the
+ * wire. Specialized ops (EQ_S64, LOAD_FIELD_REF_S64, ...) carry tracer-private offsets and are
+ * produced only by a tracer's own linker; MUL..MINUS are refused by every LTTng tracer.
+ */
+export const WIRE_OPS: ReadonlySet<number> = new Set<number>([
+  Op.RETURN,
+  Op.RETURN_S64,
+  Op.BIT_RSHIFT,
+  Op.BIT_LSHIFT,
+  Op.BIT_AND,
+  Op.BIT_OR,
+  Op.BIT_XOR,
+  Op.EQ,
+  Op.NE,
+  Op.GT,
+  Op.LT,
+  Op.GE,
+  Op.LE,
+  Op.UNARY_PLUS,
+  Op.UNARY_MINUS,
+  Op.UNARY_NOT,
+  Op.UNARY_BIT_NOT,
+  Op.AND,
+  Op.OR,
+  Op.LOAD_FIELD_REF,
+  Op.GET_CONTEXT_REF,
+  Op.LOAD_STRING,
+  Op.LOAD_STAR_GLOB_STRING,
+  Op.LOAD_S64,
+  Op.LOAD_DOUBLE,
+  Op.CAST_TO_S64,
+  Op.CAST_DOUBLE_TO_S64,
+  Op.CAST_NOP,
+  Op.GET_CONTEXT_ROOT,
+  Op.GET_APP_CONTEXT_ROOT,
+  Op.GET_PAYLOAD_ROOT,
+  Op.GET_SYMBOL,
+  Op.GET_INDEX_U16,
+  Op.GET_INDEX_U64,
+  Op.LOAD_FIELD,
+]);

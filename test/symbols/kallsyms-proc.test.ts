@@ -1,0 +1,189 @@
+/**
+ * Acceptance 1 on this machine's /proc/kallsyms: every symbol round-trips through its unique name;
+ * addresses resolve like a brute-force scan (every symbol start and last byte, plus a large random
+ * sample); kallsyms.md §5's measured facts hold.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  buildNaming,
+  LookupStatus,
+  loadKallsyms,
+  readWholeFile,
+  SymbolLookup,
+} from '../../src/symbols/index.js';
+import { chooseAlias, NaiveLookup, naiveParse } from './naive-kallsyms.js';
+
+function readProc(): string | undefined {
+  try {
+    return readWholeFile('/proc/kallsyms').toString('latin1');
+  } catch {
+    return undefined;
+  }
+}
+
+const text = readProc();
+const hidden = text !== undefined && /^0{8,16} /.test(text) && !/^(?!0{8,16} )[0-9a-f]+ /m.test(text);
+const skip =
+  text === undefined
+    ? '/proc/kallsyms is not readable'
+    : hidden
+      ? 'kallsyms addresses are hidden (not root?)'
+      : false;
+
+test('the /proc/kallsyms table matches a naive parse', { skip }, () => {
+  const table = loadKallsyms({ path: '/proc/kallsyms' });
+  const naive = naiveParse(text!);
+  // /proc/kallsyms can change between two reads (modules, BPF): compare the core part only.
+  const core = naive.filter((e) => e.module === '').length;
+  let tableCore = 0;
+  for (let i = 0; i < table.count; i++) if (table.module(i) === '') tableCore++;
+  assert.equal(tableCore, core);
+  for (let i = 0; i < core; i += 97) {
+    assert.equal(table.name(i), naive[i]!.name);
+    assert.equal(table.address(i), naive[i]!.addr);
+    assert.equal(table.type(i), naive[i]!.type);
+  }
+});
+
+test('every kallsyms symbol round-trips through its unique name', { skip }, () => {
+  const table = loadKallsyms({ path: '/proc/kallsyms' });
+  const naming = buildNaming(table);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < table.count; i++) {
+    const u = naming.uniqueName(i);
+    assert.ok(!seen.has(u), `${u} names entries ${seen.get(u)} and ${i}`);
+    seen.set(u, i);
+  }
+  let failures = 0;
+  for (let i = 0; i < table.count; i++) {
+    const j = naming.indexOf(naming.uniqueName(i));
+    if (j !== i || table.address(j) !== table.address(i) || naming.uniqueName(j) !== naming.uniqueName(i))
+      failures++;
+  }
+  assert.equal(failures, 0);
+  // Names that are unique stay bare; duplicated ones carry an annotation.
+  const counts = new Map<string, number>();
+  for (let i = 0; i < table.count; i++) counts.set(table.name(i), (counts.get(table.name(i)) ?? 0) + 1);
+  for (let i = 0; i < table.count; i++) {
+    const dup = counts.get(table.name(i))! > 1;
+    assert.equal(naming.annotation(i) !== '', dup || table.module(i) !== '', table.name(i));
+  }
+  console.log(
+    `# ${table.count} symbols, ${naming.fallbackCount} needed an anchor, ${seen.size} distinct unique names`,
+  );
+});
+
+test('every symbol start and last byte, and random addresses, resolve like a brute-force scan', {
+  skip,
+}, () => {
+  const table = loadKallsyms({ path: '/proc/kallsyms' });
+  // Same snapshot for both: the naive model reads the table's own text back.
+  const lines: string[] = [];
+  for (let i = 0; i < table.count; i++) {
+    const m = table.module(i);
+    lines.push(`${table.addressHex(i)} ${table.type(i)} ${table.name(i)}${m ? `\t[${m}]` : ''}`);
+  }
+  const naive = naiveParse(lines.join('\n'));
+  let min = naive[0]!.addr;
+  let max = min;
+  for (const e of naive) {
+    if (e.addr < min) min = e.addr;
+    if (e.addr > max) max = e.addr;
+  }
+  assert.ok(max - min < 2n ** 52n, 'addresses span less than 2^52 (no percpu absolute symbols here)');
+  const model = new NaiveLookup(naive, min);
+  const out = new SymbolLookup();
+
+  // Every symbol start: the first non-padding alias in file order, offset 0 (or padding).
+  const byAddr = new Map<bigint, number[]>();
+  for (const e of naive) {
+    const l = byAddr.get(e.addr);
+    if (l) l.push(e.index);
+    else byAddr.set(e.addr, [e.index]);
+  }
+  const sorted = [...byAddr.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let starts = 0;
+  let lastBytes = 0;
+  for (let k = 0; k < sorted.length; k++) {
+    const addr = sorted[k]!;
+    const at = byAddr.get(addr)!;
+    const st = table.lookupInto(Number(addr >> 32n), Number(addr & 0xffffffffn), out);
+    const pick = chooseAlias(at.map((i) => naive[i]!.name));
+    const real = pick >= 0 ? at[pick] : undefined;
+    if (real !== undefined) {
+      assert.equal(st, LookupStatus.Found);
+      assert.equal(out.index, real);
+      assert.equal(out.offsetBytes, 0);
+    } else {
+      assert.notEqual(st, LookupStatus.NotFound, `padding at ${addr.toString(16)}`);
+    }
+    starts++;
+    // The last byte before the next address of the same module belongs to the same symbol.
+    const next = sorted[k + 1];
+    if (
+      next !== undefined &&
+      naive[byAddr.get(next)![0]!]!.module === naive[at[0]!]!.module &&
+      real !== undefined
+    ) {
+      const last = next - 1n;
+      table.lookupInto(Number(last >> 32n), Number(last & 0xffffffffn), out);
+      assert.equal(out.index, real);
+      assert.equal(out.offsetBytes, Number(next - 1n - addr));
+      assert.equal(out.sizeBytes, Number(next - addr));
+      lastBytes++;
+    }
+  }
+
+  // Random addresses over the whole span, and inside text, against the brute-force scan.
+  let seed = 12345;
+  const rand = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x80000000;
+  };
+  const SAMPLE = 3000;
+  const span = Number(max - min) + 64;
+  let found = 0;
+  for (let s = 0; s < SAMPLE; s++) {
+    const addr = min - 16n + BigInt(Math.floor(rand() * span));
+    const [status, index, offset] = model.lookup(addr);
+    const st = table.lookupInto(Number(addr >> 32n), Number(addr & 0xffffffffn), out);
+    assert.equal(st, status, `status at ${addr.toString(16)}`);
+    if (st !== LookupStatus.NotFound) {
+      assert.equal(out.index, index, `symbol at ${addr.toString(16)}`);
+      assert.equal(out.offsetBytes, offset, `offset at ${addr.toString(16)}`);
+      found++;
+    }
+  }
+  console.log(
+    `# ${starts} symbol starts, ${lastBytes} last bytes, ${SAMPLE} random addresses (${found} inside symbols) checked`,
+  );
+});
+
+test('kallsyms.md facts: __pfx_ padding sits 16 bytes before its function; duplicates as measured', {
+  skip,
+}, () => {
+  const table = loadKallsyms({ path: '/proc/kallsyms' });
+  let pfx = 0;
+  for (let i = 0; i < table.count; i++) {
+    const name = table.name(i);
+    if (!name.startsWith('__pfx_')) continue;
+    const fn = table.indicesOfName(name.slice(6)).filter((j) => table.address(j) === table.address(i) + 16n);
+    if (fn.length > 0) pfx++;
+    // An address inside the padding reports the function that follows, at a negative offset.
+    const a = table.address(i) + 8n;
+    const r = table.resolve(a);
+    if (fn.length > 0 && r) {
+      assert.equal(r.status, LookupStatus.InPadding);
+      assert.equal(r.offsetBytes, -8);
+    }
+  }
+  assert.ok(pfx > 0);
+  const naming = buildNaming(table);
+  const ex = table.indicesOfName('init_once').map((i) => naming.uniqueName(i));
+  if (ex.length > 1)
+    assert.ok(
+      ex.every((u) => /^init_once \{@[\w.]+(#\d+)?\}$/.test(u)),
+      ex.join(', '),
+    );
+});
