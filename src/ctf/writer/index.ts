@@ -1,0 +1,10 @@
+export * from './ctf2-emitter.js';
+export * from './errors.js';
+export * from './index-file.js';
+export * from './metadata-stream.js';
+export * from './packet-writer.js';
+export * from './serializer-compiler.js';
+export { SerializeStatus } from './serializer-runtime.js';
+export * from './trace-sink.js';
+export * from './trace-writer.js';
+export * from './tsdl-emitter.js';
