@@ -1,0 +1,124 @@
+/**
+ * `ttng view` against babeltrace2 2.0.4, in the same run, on two traces of EVENTS events written by
+ * ttng's CTF writer (bench/view/make-traces.ts; cached under the temp dir):
+ *
+ * - LTTng user space layout: 4 per-CPU streams, large headers, `vpid`/`vtid`/`procname` contexts,
+ *   an integer and a string in each payload;
+ * - LTTng kernel layout: 4 streams, compact headers, scheduler/syscall/irq-like events.
+ *
+ * For each: events/s of `ttng view > /dev/null` and `babeltrace2 > /dev/null` (text), of
+ * `ttng view --count` and `babeltrace2 -o dummy` (decoding only), the ratios, and the peak RSS of
+ * each process (GNU time's %M). Every run is checked: exit 0, and the same number of output lines
+ * for the text runs. `TTNG_BENCH_EVENTS` overrides the size (default 5 million).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeKernelTrace, writeUstTrace } from './make-traces.js';
+
+const EVENTS = Number(process.env.TTNG_BENCH_EVENTS ?? 5_000_000);
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const CACHE = join(tmpdir(), 'ttng-bench-view-v1');
+const TIME = '/usr/bin/time';
+
+function duSize(dir: string): number {
+  const r = spawnSync('du', ['-sb', dir], { encoding: 'utf8' });
+  return Number(r.stdout.split('\t')[0]);
+}
+
+function traceDir(kind: 'ust' | 'kernel'): string {
+  const dir = join(CACHE, `${kind}-${EVENTS}`);
+  const done = join(CACHE, `${kind}-${EVENTS}.done`);
+  if (!existsSync(done)) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(CACHE, { recursive: true });
+    const t0 = performance.now();
+    if (kind === 'ust') writeUstTrace(dir, EVENTS, 4);
+    else writeKernelTrace(dir, EVENTS, 4);
+    writeFileSync(done, '');
+    console.log(
+      `  wrote ${kind} trace: ${EVENTS} events, ${(duSize(dir) / 1e6).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s (${dir})`,
+    );
+  }
+  return dir;
+}
+
+interface Run {
+  seconds: number;
+  rssMB: number;
+  lines: number;
+}
+
+/** Runs a command under GNU time; stdout goes to /dev/null or is counted. */
+function measure(cmd: string, args: string[], countLines: boolean): Run {
+  const stats = join(CACHE, 'time.txt');
+  const shell = countLines
+    ? `${TIME} -f '%e %M' -o ${stats} ${[cmd, ...args].map((a) => `'${a}'`).join(' ')} | wc -l`
+    : `${TIME} -f '%e %M' -o ${stats} ${[cmd, ...args].map((a) => `'${a}'`).join(' ')} > /dev/null`;
+  const t0 = performance.now();
+  const r = spawnSync('sh', ['-c', shell], {
+    encoding: 'utf8',
+    env: { ...process.env, TZ: 'UTC', LC_ALL: 'C.UTF-8', BABELTRACE_TERM_COLOR: 'NEVER' },
+  });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  const [, rss] = spawnSync('cat', [stats], { encoding: 'utf8' }).stdout.trim().split(/\s+/);
+  return { seconds: wall, rssMB: Number(rss) / 1024, lines: countLines ? Number(r.stdout.trim()) : 0 };
+}
+
+function best(f: () => Run, n: number): Run {
+  let b: Run | null = null;
+  for (let i = 0; i < n; i++) {
+    const r = f();
+    if (!b || r.seconds < b.seconds) b = r;
+  }
+  return b!;
+}
+
+const fmtRate = (s: number): string => `${(EVENTS / s / 1e6).toFixed(2)} M events/s`;
+
+function main(): void {
+  if (spawnSync('babeltrace2', ['--version']).status !== 0) {
+    console.log('babeltrace2 is not installed: nothing to compare with');
+    return;
+  }
+  if (!existsSync(TIME)) {
+    console.log(`${TIME} (GNU time) is missing: cannot measure peak memory`);
+    return;
+  }
+  const node = process.execPath;
+  for (const kind of ['ust', 'kernel'] as const) {
+    const dir = traceDir(kind);
+    const mb = duSize(dir) / 1e6;
+    console.log(`\n### ${kind} layout: ${EVENTS} events, ${mb.toFixed(0)} MB`);
+    // Text: lines counted once to check both print every event, then timed to /dev/null.
+    const tLines = measure(node, [CLI, 'view', '--clock-seconds', dir], true);
+    const bLines = measure('babeltrace2', ['--clock-seconds', dir], true);
+    if (tLines.lines !== EVENTS || bLines.lines !== EVENTS) {
+      throw new Error(`line counts: ttng ${tLines.lines}, babeltrace2 ${bLines.lines}, expected ${EVENTS}`);
+    }
+    const tText = best(() => measure(node, [CLI, 'view', dir], false), 2);
+    const bText = best(() => measure('babeltrace2', [dir], false), 2);
+    const tCount = best(() => measure(node, [CLI, 'view', '--count', dir], false), 2);
+    const bCount = best(() => measure('babeltrace2', [dir, '-o', 'dummy'], false), 2);
+    console.log(
+      `  text  ttng view > /dev/null     ${tText.seconds.toFixed(2)} s  ${fmtRate(tText.seconds)}  peak RSS ${tText.rssMB.toFixed(0)} MB`,
+    );
+    console.log(
+      `  text  babeltrace2 > /dev/null   ${bText.seconds.toFixed(2)} s  ${fmtRate(bText.seconds)}  peak RSS ${bText.rssMB.toFixed(0)} MB`,
+    );
+    console.log(`  text  ratio ttng/babeltrace2: ${(bText.seconds / tText.seconds).toFixed(2)}x events/s`);
+    console.log(
+      `  count ttng view --count         ${tCount.seconds.toFixed(2)} s  ${fmtRate(tCount.seconds)}  peak RSS ${tCount.rssMB.toFixed(0)} MB`,
+    );
+    console.log(
+      `  count babeltrace2 -o dummy      ${bCount.seconds.toFixed(2)} s  ${fmtRate(bCount.seconds)}  peak RSS ${bCount.rssMB.toFixed(0)} MB`,
+    );
+    console.log(`  count ratio ttng/babeltrace2: ${(bCount.seconds / tCount.seconds).toFixed(2)}x events/s`);
+    void statSync;
+  }
+}
+
+main();

@@ -1,0 +1,116 @@
+/**
+ * The mutable state a data stream's generated decoders work on. One per data stream, reused for
+ * every packet and event (no per-event allocation). Positions are in bits from the start of the
+ * current window (a byte buffer holding part of the stream file).
+ */
+import type { StringSlots } from './decoder-compiler.js';
+import type { Regs } from './text-helpers.js';
+
+/** What a generated decoder returns. */
+export const DecodeStatus = {
+  Ok: 0,
+  /** The window ends before the field; the file has more bytes: refill and retry. */
+  NeedMore: 1,
+  /** Malformed data (S.err says why, S.errAt where). */
+  Error: 2,
+} as const;
+export type DecodeStatus = (typeof DecodeStatus)[keyof typeof DecodeStatus];
+
+export class DecodeState implements Regs {
+  u8: Uint8Array = new Uint8Array(0);
+  dv: DataView = new DataView(new ArrayBuffer(0));
+  /** Current position (bits from the window start). */
+  p = 0;
+  /** Start of the current packet (bits from the window start; may be negative). */
+  pb = 0;
+  /** End of the readable bits of the window. */
+  lim = 0;
+  /** True when `lim` is the end of the file (no refill possible). */
+  atEof = false;
+
+  /** Default clock value: two unsigned 32-bit halves. */
+  clkHi = 0;
+  clkLo = 0;
+
+  /** Stored values (sequence lengths, variant selectors): exact when below 2^53, else NaN + svBig. */
+  sv: Float64Array;
+  svBig: (bigint | undefined)[];
+
+  // Special meanings, set while decoding headers and packet contexts.
+  ecId = -1;
+  scId = -1;
+  dsIdHi = 0;
+  dsIdLo = 0;
+  dsIdSet = false;
+  tsBeginHi = 0;
+  tsBeginLo = 0;
+  tsBeginSet = false;
+  tsEndHi = 0;
+  tsEndLo = 0;
+  tsEndSet = false;
+  discHi = 0;
+  discLo = 0;
+  discSet = false;
+  seqHi = 0;
+  seqLo = 0;
+  seqSet = false;
+  /** Bits; -1 when unknown. */
+  packetSizeBits = -1;
+  contentSizeBits = -1;
+
+  /** Where the scopes after the first start (compileSkipScopes). */
+  readonly marks = new Float64Array(4);
+
+  /** Scratch registers for 64-bit reads. */
+  hi = 0;
+  lo = 0;
+
+  /** Text output. */
+  out: Uint8Array;
+  o = 0;
+  /** Grows `out` to hold `need` more bytes after `o` (set by the owner). */
+  grow: (need: number) => void;
+
+  /** Text mode: the string fields of the event object being printed (null: plain strings). */
+  slots: StringSlots | null = null;
+
+  /** Values mode: the value built by the last decoder run. */
+  value: unknown = undefined;
+
+  /** Error message and bit position. */
+  err = '';
+  errAt = 0;
+  /** The error is the data ending before a field (babeltrace2 sometimes accepts that). */
+  errShort = false;
+
+  constructor(storedValueCount: number) {
+    this.sv = new Float64Array(Math.max(1, storedValueCount));
+    this.svBig = new Array(Math.max(1, storedValueCount)).fill(undefined);
+    this.out = new Uint8Array(1 << 16);
+    this.grow = (need: number): void => {
+      let size = this.out.length;
+      while (this.o + need > size) size *= 2;
+      const n = new Uint8Array(size);
+      n.set(this.out.subarray(0, this.o));
+      this.out = n;
+    };
+  }
+
+  /** A read of `bits` at `p` goes past `lim`: need more data, or truncated data. */
+  short(p: number, bits: number, what: string): DecodeStatus {
+    this.p = p;
+    if (!this.atEof) return DecodeStatus.NeedMore;
+    this.err = `${what}: ${bits} bit${bits === 1 ? '' : 's'} needed but the data stream file ends first`;
+    this.errAt = p;
+    this.errShort = true;
+    return DecodeStatus.Error;
+  }
+
+  fail(p: number, msg: string): DecodeStatus {
+    this.p = p;
+    this.errShort = false;
+    this.err = msg;
+    this.errAt = p;
+    return DecodeStatus.Error;
+  }
+}

@@ -1,0 +1,1052 @@
+/**
+ * Compiles CTF IR field classes into specialized JavaScript (yactfr's idea: decide everything once,
+ * per field class, instead of per field at decode time). Three flavours per scope:
+ *
+ * - `skip`: validates and steps over a scope, applying special meanings (event class ID, packet
+ *   sizes, timestamps...), clock updates and stored values. Used to find event boundaries, detect
+ *   malformed data before anything is printed, and count events.
+ * - `text`: decodes and prints the scope in babeltrace2's text format straight into a byte buffer.
+ * - `values`: decodes the scope into plain JS values (API, JSON).
+ *
+ * Generated functions take a DecodeState and return a DecodeStatus. Field layout facts known at
+ * compile time (byte alignment, fixed sizes) remove alignment code and merge bounds checks.
+ */
+
+import { type IrFieldClass, type IrInt, isIrInt, Meaning } from './ctf-ir.js';
+import { type DecodeState, DecodeStatus } from './decode-state.js';
+import * as H from './text-helpers.js';
+
+export type ScopeFn = (st: DecodeState) => number;
+
+export type CompileMode = 'skip' | 'text' | 'values';
+
+export interface CompileOptions {
+  readonly mode: CompileMode;
+  /** Text mode: print member names (`a = 1`) and array indexes (`[0] = 1`). */
+  readonly printNames?: boolean;
+  /** Used in error messages: `event.fields`, `stream.packet.context`, ... */
+  readonly scopeName: string;
+}
+
+const TWO32 = 4294967296;
+
+/** Output bytes a text decoder may write before checking: callers leave that much free. */
+export const TEXT_SLACK = 4096;
+
+/** Exact number of a 64-bit pattern, or NaN when not exactly representable. */
+function num64(hi: number, lo: number, signed: boolean): number {
+  if (signed && hi >= 0x80000000) {
+    if (hi >= 0xffe00000) return (hi - TWO32) * TWO32 + lo;
+    return Number.NaN;
+  }
+  return hi < 0x200000 ? hi * TWO32 + lo : Number.NaN;
+}
+
+/** A 64-bit pattern read as int64 (babeltrace2 keeps packet sizes in int64), as a number. */
+function i64(hi: number, lo: number): number {
+  if (hi >= 0x80000000) return -((~hi >>> 0) * TWO32 + (~lo >>> 0) + 1);
+  return hi * TWO32 + lo;
+}
+
+/** babeltrace2's default clock update: the new value gives the low `size` bits. */
+export function updateClock(st: DecodeState, hi: number, lo: number, size: number): void {
+  if (size === 64) {
+    st.clkHi = hi;
+    st.clkLo = lo;
+    return;
+  }
+  if (size <= 32) {
+    const m = size === 32 ? TWO32 : 2 ** size;
+    const curMasked = st.clkLo % m;
+    let cHi = st.clkHi;
+    let cLo = st.clkLo;
+    if (lo < curMasked) {
+      // Wrapped once on `size` bits.
+      if (size === 32) cHi = (cHi + 1) % TWO32;
+      else {
+        cLo += m;
+        if (cLo >= TWO32) {
+          cLo -= TWO32;
+          cHi = (cHi + 1) % TWO32;
+        }
+      }
+    }
+    st.clkHi = cHi;
+    st.clkLo = cLo - (cLo % m) + lo;
+    return;
+  }
+  const mh = 2 ** (size - 32);
+  const curHiMasked = st.clkHi % mh;
+  let cHi = st.clkHi;
+  if (hi < curHiMasked || (hi === curHiMasked && lo < st.clkLo)) cHi = (cHi + mh) % TWO32;
+  st.clkHi = cHi - (cHi % mh) + hi;
+  st.clkLo = lo;
+}
+
+/** Last value of string fields of one scope of a (recycled) babeltrace2 event object. */
+export interface StringSlots {
+  readonly a: (Slot | undefined)[];
+  readonly m: Map<string, Slot>;
+}
+
+interface Slot {
+  b: Uint8Array;
+  n: number;
+}
+
+export function newStringSlots(): StringSlots {
+  return { a: [], m: new Map() };
+}
+
+function saveSlot(s: Slot | undefined, u8: Uint8Array, t: number, n: number): Slot {
+  const len = n - t;
+  if (!s) s = { b: new Uint8Array(Math.max(32, len)), n: 0 };
+  else if (s.b.length < len) s.b = new Uint8Array(len * 2);
+  const b = s.b;
+  // A loop: short strings are the rule, and subarray() would allocate.
+  for (let i = 0; i < len; i++) b[i] = u8[t + i]!;
+  s.n = len;
+  return s;
+}
+
+const HELPERS = {
+  wstr: H.wstr,
+  slotLenA(sl: StringSlots, k: number): number {
+    return sl.a[k]?.n ?? 0;
+  },
+  slotLenM(sl: StringSlots, k: string): number {
+    return sl.m.get(k)?.n ?? 0;
+  },
+  wslotA(out: Uint8Array, o: number, sl: StringSlots, k: number): number {
+    const s = sl.a[k];
+    return s ? H.wqstr(out, o, s.b, 0, s.n) : H.wqstr(out, o, s as unknown as Uint8Array, 0, 0);
+  },
+  wslotM(out: Uint8Array, o: number, sl: StringSlots, k: string): number {
+    const s = sl.m.get(k);
+    return s ? H.wqstr(out, o, s.b, 0, s.n) : H.wqstr(out, o, s as unknown as Uint8Array, 0, 0);
+  },
+  saveSlotA(sl: StringSlots, k: number, u8: Uint8Array, t: number, n: number): void {
+    sl.a[k] = saveSlot(sl.a[k], u8, t, n);
+  },
+  saveSlotM(sl: StringSlots, k: string, u8: Uint8Array, t: number, n: number): void {
+    sl.m.set(k, saveSlot(sl.m.get(k), u8, t, n));
+  },
+  readLe32: H.readLe32,
+  readBe32: H.readBe32,
+  readLe64: H.readLe64,
+  readBe64: H.readBe64,
+  signExtend32: H.signExtend32,
+  signExtend64: H.signExtend64,
+  toBigU: H.toBigU,
+  toBigS: H.toBigS,
+  wudec: H.wudec,
+  wsdec: H.wsdec,
+  wudec64: H.wudec64,
+  wsdec64: H.wsdec64,
+  whex: H.whex,
+  whex64: H.whex64,
+  woct64: H.woct64,
+  wbin64: H.wbin64,
+  mask64: H.mask64,
+  wfloat: H.wfloat,
+  wqstr: H.wqstr,
+  wqlabel: H.wqlabel,
+  bitsToF32: H.bitsToF32,
+  bitsToF64: H.bitsToF64,
+  num64,
+  i64,
+  updateClock,
+  utf8: new TextDecoder('utf-8'),
+  latin1Bytes(s: string): Uint8Array {
+    const b = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
+    return b;
+  },
+};
+
+/** A latin1 (byte) string as a proper JS string (names are UTF-8 in practice). */
+export function byteStringToText(s: string): string {
+  return HELPERS.utf8.decode(HELPERS.latin1Bytes(s));
+}
+
+/** Position facts known at compile time: (p - packet start) ≡ rem (mod mod). */
+interface Known {
+  mod: number;
+  rem: number;
+}
+
+/** Fixed size in bits of a field class whose layout never varies, or -1. */
+export function fixedSizeBits(fc: IrFieldClass): number {
+  switch (fc.type) {
+    case 'int':
+    case 'enum':
+    case 'float':
+      return fc.size;
+    case 'string':
+    case 'sequence':
+    case 'variant':
+      return -1;
+    case 'array': {
+      if (fc.length === 0) return 0;
+      const s = fixedSizeBits(fc.elem);
+      if (s < 0) return -1;
+      const a = fc.elem.alignment;
+      // Elements are contiguous only if the size keeps the alignment.
+      if (s % a !== 0) return -1;
+      return fc.length * s;
+    }
+    case 'struct': {
+      let pos = 0;
+      for (const m of fc.members) {
+        const a = m.fc.alignment;
+        if (a > fc.alignment) return -1;
+        pos = Math.ceil(pos / a) * a;
+        const s = fixedSizeBits(m.fc);
+        if (s < 0) return -1;
+        pos += s;
+      }
+      return pos;
+    }
+  }
+}
+
+/** True if decoding the field class in skip mode needs to look at its bits. */
+function skipNeedsRead(fc: IrFieldClass): boolean {
+  switch (fc.type) {
+    case 'int':
+    case 'enum':
+      return (
+        (!fc.isSigned && (fc.meaning !== Meaning.None || fc.mappedClock !== null)) || fc.storingIndex >= 0
+      );
+    case 'float':
+    case 'string':
+      return fc.type === 'string';
+    case 'struct':
+      return fc.members.some((m) => skipNeedsRead(m.fc));
+    case 'array':
+      return skipNeedsRead(fc.elem);
+    case 'sequence':
+    case 'variant':
+      return true;
+  }
+}
+
+/** True if the text/values flavour must read the field (printed or stored). */
+function outNeedsRead(fc: IrFieldClass): boolean {
+  switch (fc.type) {
+    case 'int':
+    case 'enum':
+      return fc.inIr || fc.storingIndex >= 0;
+    case 'float':
+      return fc.inIr;
+    case 'string':
+      return true;
+    case 'struct':
+      return fc.members.some((m) => outNeedsRead(m.fc));
+    case 'array':
+      return fc.inIr || outNeedsRead(fc.elem);
+    case 'sequence':
+    case 'variant':
+      return true;
+  }
+}
+
+function byteOrdersIn(fc: IrFieldClass, out: Set<string>): void {
+  switch (fc.type) {
+    case 'int':
+    case 'enum':
+    case 'float':
+      out.add(fc.byteOrder);
+      break;
+    case 'struct':
+      for (const m of fc.members) byteOrdersIn(m.fc, out);
+      break;
+    case 'variant':
+      for (const m of fc.options) byteOrdersIn(m.fc, out);
+      break;
+    case 'array':
+    case 'sequence':
+      byteOrdersIn(fc.elem, out);
+      break;
+    default:
+      break;
+  }
+}
+
+class Gen {
+  private readonly lines: string[] = [];
+  private indent = 1;
+  private loopVar = 0;
+  private tmpVar = 0;
+  private readonly consts: Uint8Array[] = [];
+  private readonly constIndex = new Map<string, number>();
+  readonly strs: string[] = [];
+  private known: Known = { mod: 1, rem: 0 };
+  /** The scope mixes byte orders: track the last one at run time (babeltrace2's rule). */
+  private readonly trackBo: boolean;
+
+  constructor(
+    private readonly opts: CompileOptions,
+    ...roots: IrFieldClass[]
+  ) {
+    // babeltrace2 checks byte order changes within one scope (one BFCR run).
+    this.trackBo =
+      opts.mode === 'skip' &&
+      roots.some((root) => {
+        const bos = new Set<string>();
+        byteOrdersIn(root, bos);
+        return bos.size > 1;
+      });
+  }
+
+  get mode(): CompileMode {
+    return this.opts.mode;
+  }
+
+  emit(s: string): void {
+    this.lines.push('  '.repeat(this.indent) + s);
+  }
+
+  private block(head: string, body: () => void, tail = '}'): void {
+    this.emit(head);
+    this.indent++;
+    body();
+    this.indent--;
+    this.emit(tail);
+  }
+
+  private newLoopVar(): string {
+    return `i${this.loopVar++}`;
+  }
+
+  private newTmp(): string {
+    return `x${this.tmpVar++}`;
+  }
+
+  private str(s: string): string {
+    this.strs.push(s);
+    return `S[${this.strs.length - 1}]`;
+  }
+
+  /** Code writing the latin1 string `s` at `o`. */
+  private put(s: string): void {
+    if (this.mode !== 'text' || s.length === 0) return;
+    if (s.length <= 16) {
+      const parts: string[] = [];
+      for (let i = 0; i < s.length; i++) parts.push(`out[o++] = ${s.charCodeAt(i) & 0xff};`);
+      this.emit(parts.join(' '));
+      return;
+    }
+    let k = this.constIndex.get(s);
+    if (k === undefined) {
+      k = this.consts.length;
+      this.consts.push(HELPERS.latin1Bytes(s));
+      this.constIndex.set(s, k);
+    }
+    this.emit(`out.set(K[${k}], o); o += ${s.length};`);
+  }
+
+  /** Makes room for `n` more output bytes (JS expression). */
+  /** Static output bytes written since the last room check (the caller guarantees TEXT_SLACK). */
+  private staticUsed = 0;
+
+  /**
+   * Makes room for `n` more output bytes. A constant `n` is counted against the TEXT_SLACK bytes
+   * known to be free (no code); a check reserves TEXT_SLACK more so that the next constant
+   * writes need none.
+   */
+  private room(n: string): void {
+    if (this.mode !== 'text') return;
+    const k = /^\d+$/.test(n) ? Number(n) : -1;
+    if (k >= 0 && this.staticUsed + k <= TEXT_SLACK) {
+      this.staticUsed += k;
+      return;
+    }
+    const need = k >= 0 ? String(TEXT_SLACK) : `${n} + ${TEXT_SLACK}`;
+    this.emit(`if (o + ${need} > out.length) { st.o = o; st.grow(${need}); out = st.out; }`);
+    this.staticUsed = k >= 0 ? k : 0;
+  }
+
+  /** After code that may or may not run (loops, branches): assume nothing is reserved. */
+  private roomUnknown(): void {
+    this.staticUsed = TEXT_SLACK + 1;
+  }
+
+  private align(a: number): void {
+    if (a <= 1) return;
+    const k = this.known;
+    if (k.mod >= a && k.rem % a === 0) return;
+    if (a <= 8) this.emit(`p = (p + ${a - 1}) & ${-a};`);
+    else this.emit(`t = (p - pb) % ${a}; if (t !== 0) p += ${a} - t;`);
+    this.known = { mod: a, rem: 0 };
+  }
+
+  private advanceKnown(bits: number): void {
+    this.known = { mod: this.known.mod, rem: (this.known.rem + bits) % this.known.mod };
+  }
+
+  private get byteAligned(): boolean {
+    return this.known.mod >= 8 && this.known.rem % 8 === 0;
+  }
+
+  private check(bits: string, what: string): void {
+    if (this.mode !== 'skip') return;
+    this.emit(`if (p + ${bits} > lim) return st.short(p, ${bits}, ${this.str(what)});`);
+  }
+
+  private boCheck(bo: string, what: string): void {
+    if (!this.trackBo) return;
+    const code = bo === 'le' ? 1 : 2;
+    this.emit(
+      `if (lbo !== 0 && lbo !== ${code} && ((p - pb) & 7) !== 0) return st.fail(p, ${this.str(`${what}: two different byte orders not at a byte boundary`)}); lbo = ${code};`,
+    );
+  }
+
+  /** Reads an integer at p (aligned), leaving v (<= 32 bits) or hi/lo (> 32 bits); advances p. */
+  private readInt(size: number, bo: string, signed: boolean): void {
+    const le = bo === 'le';
+    if (size <= 32) {
+      if (this.byteAligned && (size === 8 || size === 16 || size === 32)) {
+        const fn = `${signed ? 'getInt' : 'getUint'}${size}`;
+        this.emit(size === 8 ? `v = dv.${fn}(p >>> 3);` : `v = dv.${fn}(p >>> 3, ${le});`);
+      } else {
+        this.emit(`v = H.${le ? 'readLe32' : 'readBe32'}(u8, p, ${size});`);
+        if (signed) this.emit(`v = H.signExtend32(v, ${size});`);
+      }
+    } else {
+      if (this.byteAligned && size === 64) {
+        if (le) this.emit('lo = dv.getUint32(p >>> 3, true); hi = dv.getUint32((p >>> 3) + 4, true);');
+        else this.emit('hi = dv.getUint32(p >>> 3, false); lo = dv.getUint32((p >>> 3) + 4, false);');
+      } else {
+        this.emit(`H.${le ? 'readLe64' : 'readBe64'}(u8, p, ${size}, st); hi = st.hi; lo = st.lo;`);
+      }
+      if (signed && size < 64) this.emit(`st.hi = hi; st.lo = lo; H.signExtend64(st, ${size}); hi = st.hi;`);
+    }
+    this.emit(`p += ${size};`);
+    this.advanceKnown(size);
+  }
+
+  /** Expression of the current integer value as an exact number (or NaN). */
+  private numExpr(fc: IrInt): string {
+    if (fc.size <= 32) return 'v';
+    return `H.num64(hi, lo, ${fc.isSigned})`;
+  }
+
+  private storeInt(fc: IrInt): void {
+    if (fc.storingIndex < 0) return;
+    const k = fc.storingIndex;
+    if (fc.size <= 32) {
+      this.emit(`sv[${k}] = v;`);
+    } else {
+      this.emit(
+        `n = H.num64(hi, lo, ${fc.isSigned}); sv[${k}] = n; if (n !== n) st.svBig[${k}] = ${fc.isSigned ? 'H.toBigS' : 'H.toBigU'}(hi, lo);`,
+      );
+    }
+  }
+
+  private meaningAndClock(fc: IrInt, what: string): void {
+    if (fc.isSigned) return;
+    const hiE = fc.size <= 32 ? '0' : 'hi';
+    const loE = fc.size <= 32 ? 'v' : 'lo';
+    switch (fc.meaning) {
+      case Meaning.None:
+        break;
+      case Meaning.EventClassId:
+        this.emit(`st.ecId = ${this.numExpr(fc)};`);
+        break;
+      case Meaning.StreamClassId:
+        this.emit(`st.scId = ${this.numExpr(fc)};`);
+        break;
+      case Meaning.DataStreamId:
+        this.emit(`st.dsIdHi = ${hiE}; st.dsIdLo = ${loE}; st.dsIdSet = true;`);
+        break;
+      case Meaning.PacketBeginningTime:
+        this.emit(`st.tsBeginHi = ${hiE}; st.tsBeginLo = ${loE}; st.tsBeginSet = true;`);
+        break;
+      case Meaning.PacketEndTime:
+        this.emit(`st.tsEndHi = ${hiE}; st.tsEndLo = ${loE}; st.tsEndSet = true;`);
+        break;
+      case Meaning.Magic:
+        this.emit(
+          `if (${hiE} !== 0 || ${loE} !== 0xc1fc1fc1) return st.fail(p - ${fc.size}, ${this.str(`${what}: invalid CTF magic number`)} + ' 0x' + (${hiE} * 4294967296 + ${loE}).toString(16));`,
+        );
+        break;
+      case Meaning.PacketCounterSnapshot:
+        this.emit(`st.seqHi = ${hiE}; st.seqLo = ${loE}; st.seqSet = true;`);
+        break;
+      case Meaning.DiscardedEventsCounterSnapshot:
+        this.emit(`st.discHi = ${hiE}; st.discLo = ${loE}; st.discSet = true;`);
+        break;
+      case Meaning.ExpectedPacketTotalSize:
+        this.emit(`st.packetSizeBits = H.i64(${hiE}, ${loE});`);
+        break;
+      case Meaning.ExpectedPacketContentSize:
+        this.emit(`st.contentSizeBits = H.i64(${hiE}, ${loE});`);
+        break;
+    }
+    if (fc.mappedClock) this.emit(`H.updateClock(st, ${hiE}, ${loE}, ${fc.size});`);
+  }
+
+  // --- text output of integers
+
+  private printInt(fc: IrInt): void {
+    this.room('160');
+    if (fc.type === 'enum') {
+      this.printEnum(fc);
+      return;
+    }
+    this.printIntValue(fc);
+  }
+
+  private printIntValue(fc: IrInt): void {
+    const size = fc.size;
+    if (fc.isBool) {
+      if (size <= 32) this.emit(`o = H.wstr(out, o, v !== 0 ? 'true' : 'false');`);
+      else this.emit(`o = H.wstr(out, o, (hi | lo) !== 0 ? 'true' : 'false');`);
+      return;
+    }
+    switch (fc.base) {
+      case 10:
+        if (size <= 32) this.emit(fc.isSigned ? 'o = H.wsdec(out, o, v);' : 'o = H.wudec(out, o, v);');
+        else this.emit(fc.isSigned ? 'o = H.wsdec64(out, o, hi, lo);' : 'o = H.wudec64(out, o, hi, lo);');
+        return;
+      case 16: {
+        this.toHiLo(fc);
+        if (size < 64) {
+          const rounded = (size + 3) & ~3;
+          // babeltrace2 masks to the size rounded to a nibble, signed or not; for 61..63-bit
+          // fields it shifts 1 by 64 (x86: by 0), so the mask is 0 and it prints 0x0.
+          if (rounded >= 64) this.emit('hi = 0; lo = 0;');
+          else if (fc.isSigned)
+            this.emit(`st.hi = hi; st.lo = lo; H.mask64(st, ${rounded}); hi = st.hi; lo = st.lo;`);
+        }
+        this.emit('o = H.whex64(out, o, hi, lo);');
+        return;
+      }
+      case 8: {
+        this.toHiLo(fc);
+        if (fc.isSigned && size < 64) {
+          const rounded = Math.floor((size - 1) / 3 + 1) * 3;
+          this.emit(`st.hi = hi; st.lo = lo; H.mask64(st, ${rounded}); hi = st.hi; lo = st.lo;`);
+        }
+        this.emit('o = H.woct64(out, o, hi, lo);');
+        return;
+      }
+      case 2:
+        this.toHiLo(fc);
+        this.emit(`o = H.wbin64(out, o, hi, lo, ${size});`);
+        return;
+    }
+  }
+
+  /** Normalizes the current value into hi/lo (two's complement on 64 bits). */
+  private toHiLo(fc: IrInt): void {
+    if (fc.size > 32) return;
+    if (fc.isSigned)
+      this.emit('if (v < 0) { hi = 4294967295; lo = v + 4294967296; } else { hi = 0; lo = v; }');
+    else this.emit('hi = 0; lo = v;');
+  }
+
+  private printEnum(fc: IrInt): void {
+    const useBig = fc.size > 32;
+    const valueExpr = useBig ? (fc.isSigned ? 'H.toBigS(hi, lo)' : 'H.toBigU(hi, lo)') : 'v';
+    const val = this.newTmp();
+    this.emit(`const ${val} = ${valueExpr};`);
+    this.put('( ');
+    this.emit('n = 0;');
+    for (const m of fc.mappings) {
+      const conds = m.ranges.map((r) =>
+        useBig
+          ? `(${val} >= ${r.lower}n && ${val} <= ${r.upper}n)`
+          : `(${val} >= ${Number(r.lower)} && ${val} <= ${Number(r.upper)})`,
+      );
+      if (conds.length === 0) continue;
+      this.block(`if (${conds.join(' || ')}) {`, () => {
+        this.emit('if (n++ !== 0) { out[o++] = 44; out[o++] = 32; }');
+        this.room(String(4 * m.label.length + 8));
+        this.emit(`o = H.wqlabel(out, o, ${this.str(m.label)});`);
+      });
+    }
+    // Room checks inside the label branches hold only on their own path.
+    this.roomUnknown();
+    this.room('16');
+    this.emit(`if (n === 0) { ${this.putInline('<unknown>')} }`);
+    this.put(' : container = ');
+    this.printIntValue(fc);
+    this.put(' )');
+  }
+
+  private putInline(s: string): string {
+    const parts: string[] = [];
+    for (let i = 0; i < s.length; i++) parts.push(`out[o++] = ${s.charCodeAt(i)};`);
+    return parts.join(' ');
+  }
+
+  // --- values mode
+
+  private valueOfInt(fc: IrInt): string {
+    if (fc.isBool) return fc.size <= 32 ? 'v !== 0' : '(hi | lo) !== 0';
+    if (fc.size <= 32) return 'v';
+    return `((n = H.num64(hi, lo, ${fc.isSigned})) === n ? n : ${fc.isSigned ? 'H.toBigS' : 'H.toBigU'}(hi, lo))`;
+  }
+
+  // --- fields
+
+  /**
+   * Emits the code of one field. In values mode, `target` is a JS assignment target prefix
+   * (e.g. `o1["name"] = `) receiving the value.
+   */
+  field(fc: IrFieldClass, what: string, target: string | null): void {
+    switch (fc.type) {
+      case 'int':
+      case 'enum':
+        this.intField(fc, what, target);
+        return;
+      case 'float':
+        this.floatField(fc, what, target);
+        return;
+      case 'string':
+        this.stringField(what, target);
+        return;
+      case 'struct':
+        this.structField(fc, what, target);
+        return;
+      case 'array':
+      case 'sequence':
+        this.arrayField(fc, what, target);
+        return;
+      case 'variant':
+        this.variantField(fc, what, target);
+        return;
+    }
+  }
+
+  private intField(fc: IrInt, what: string, target: string | null): void {
+    this.align(fc.alignment);
+    const mode = this.mode;
+    const needRead = mode === 'skip' ? skipNeedsRead(fc) : fc.inIr || fc.storingIndex >= 0;
+    this.check(String(fc.size), what);
+    this.boCheck(fc.byteOrder, what);
+    if (!needRead) {
+      this.emit(`p += ${fc.size};`);
+      this.advanceKnown(fc.size);
+      return;
+    }
+    this.readInt(fc.size, fc.byteOrder, fc.isSigned);
+    this.storeInt(fc);
+    if (mode === 'skip') this.meaningAndClock(fc, what);
+    else if (mode === 'text' && fc.inIr) this.printInt(fc);
+    else if (mode === 'values' && fc.inIr && target !== null) this.emit(`${target}${this.valueOfInt(fc)};`);
+  }
+
+  private floatField(fc: IrFieldClass & { type: 'float' }, what: string, target: string | null): void {
+    this.align(fc.alignment);
+    this.check(String(fc.size), what);
+    this.boCheck(fc.byteOrder, what);
+    if (this.mode === 'skip' || !fc.inIr) {
+      this.emit(`p += ${fc.size};`);
+      this.advanceKnown(fc.size);
+      return;
+    }
+    const le = fc.byteOrder === 'le';
+    if (fc.size === 32) {
+      if (this.byteAligned) this.emit(`d = dv.getFloat32(p >>> 3, ${le});`);
+      else this.emit(`d = H.bitsToF32(H.${le ? 'readLe32' : 'readBe32'}(u8, p, 32));`);
+    } else if (this.byteAligned) {
+      this.emit(`d = dv.getFloat64(p >>> 3, ${le});`);
+    } else {
+      this.emit(`H.${le ? 'readLe64' : 'readBe64'}(u8, p, 64, st); d = H.bitsToF64(st.hi, st.lo);`);
+    }
+    this.emit(`p += ${fc.size};`);
+    this.advanceKnown(fc.size);
+    if (this.mode === 'text') {
+      this.room('40');
+      this.emit('o = H.wfloat(out, o, d);');
+    } else if (target !== null) this.emit(`${target}d;`);
+  }
+
+  private stringSlot = 0;
+  /** Loop variables of the enclosing arrays (string slots inside arrays are per element). */
+  private readonly loops: string[] = [];
+
+  /**
+   * Prints bytes [t, n) as a quoted string. babeltrace2 2.0 prints an empty string as the last
+   * value of the same field in the (recycled) event object: `st.slots` emulates those fields.
+   */
+  private textString(): void {
+    const id = this.stringSlot++;
+    const key =
+      this.loops.length === 0 ? String(id) : `'${id}' + ${this.loops.map((l) => `':' + ${l}`).join(' + ')}`;
+    const kind = this.loops.length === 0 ? 'A' : 'M';
+    this.emit(`if (n === t && sl !== null) {`);
+    this.indent++;
+    this.room(`H.slotLen${kind}(sl, ${key}) * 4 + 2`);
+    this.emit(`o = H.wslot${kind}(out, o, sl, ${key});`);
+    this.indent--;
+    this.emit('} else {');
+    this.indent++;
+    this.room('(n - t) * 4 + 2');
+    this.emit('o = H.wqstr(out, o, u8, t, n);');
+    this.emit(`if (sl !== null) H.saveSlot${kind}(sl, ${key}, u8, t, n);`);
+    this.indent--;
+    this.emit('}');
+  }
+
+  private stringField(what: string, target: string | null): void {
+    this.align(8);
+    this.emit('t = p >>> 3; n = u8.indexOf(0, t);');
+    if (this.mode === 'skip') {
+      this.emit(
+        `if (n < 0 || n >= (lim >>> 3)) return st.short(p, ((lim >>> 3) - t + 1) * 8, ${this.str(`${what}: unterminated string`)});`,
+      );
+    }
+    if (this.mode === 'text') {
+      this.textString();
+    } else if (this.mode === 'values' && target !== null) {
+      this.emit(`${target}H.utf8.decode(u8.subarray(t, n));`);
+    }
+    this.emit('p = (n + 1) * 8;');
+    this.known = { mod: 8, rem: 0 };
+  }
+
+  private structField(fc: IrFieldClass & { type: 'struct' }, what: string, target: string | null): void {
+    this.align(fc.alignment);
+    const mode = this.mode;
+    if (mode === 'skip') {
+      const size = fixedSizeBits(fc);
+      if (size >= 0 && !skipNeedsRead(fc) && !this.trackBo && this.byteAligned) {
+        this.check(String(size), what);
+        this.emit(`p += ${size};`);
+        this.advanceKnown(size);
+        return;
+      }
+      // Merge the bounds checks of a fixed layout.
+      if (size >= 0 && this.known.mod >= fc.alignment) {
+        this.check(String(size), what);
+        this.withoutChecks(() => {
+          for (const m of fc.members) this.field(m.fc, `${what}.${m.name}`, null);
+        });
+        return;
+      }
+      for (const m of fc.members) this.field(m.fc, `${what}.${m.name}`, null);
+      return;
+    }
+    const printed = fc.inIr;
+    if (mode === 'text') {
+      if (!printed) {
+        this.withMuted(() => {
+          for (const m of fc.members) this.field(m.fc, `${what}.${m.name}`, null);
+        });
+        return;
+      }
+      this.room('4');
+      this.put('{');
+      let first = true;
+      for (const m of fc.members) {
+        if (!m.fc.inIr) {
+          this.withMuted(() => this.field(m.fc, `${what}.${m.name}`, null));
+          continue;
+        }
+        this.room(String(m.name.length + 8));
+        this.put(first ? ' ' : ', ');
+        first = false;
+        if (this.opts.printNames) this.put(`${m.name} = `);
+        this.field(m.fc, `${what}.${m.name}`, null);
+      }
+      this.room('4');
+      this.put(' }');
+      return;
+    }
+    // values
+    const obj = printed && target !== null ? this.newTmp() : null;
+    if (obj) this.emit(`const ${obj} = {};`);
+    for (const m of fc.members) {
+      const t = obj && m.fc.inIr ? `${obj}[${JSON.stringify(byteStringToText(m.name))}] = ` : null;
+      this.field(m.fc, `${what}.${m.name}`, t);
+    }
+    if (obj && target !== null) this.emit(`${target}${obj};`);
+  }
+
+  private lengthExpr(fc: IrFieldClass & { type: 'array' | 'sequence' }, what: string): string {
+    if (fc.type === 'array') return String(fc.length);
+    const k = fc.storedLengthIndex;
+    const nv = this.newTmp();
+    this.emit(`const ${nv} = sv[${k}];`);
+    if (this.mode === 'skip') {
+      this.emit(
+        `if (!(${nv} >= 0 && ${nv} <= 9007199254740991)) return st.fail(p, ${this.str(`${what}: invalid sequence length`)} + ' ' + (${nv} === ${nv} ? ${nv} : st.svBig[${k}]));`,
+      );
+    }
+    return nv;
+  }
+
+  private arrayField(
+    fc: IrFieldClass & { type: 'array' | 'sequence' },
+    what: string,
+    target: string | null,
+  ): void {
+    const mode = this.mode;
+    const len = this.lengthExpr(fc, what);
+    const isStatic = fc.type === 'array';
+    const elem = fc.elem;
+    const _before = this.known;
+    // babeltrace2 aligns an array or sequence to its element's alignment even when it is empty.
+    this.align(fc.elem.alignment);
+    const aligned = this.known;
+    if (fc.isText) {
+      this.check(`${len} * 8`, what);
+      if (mode === 'text' && fc.inIr) {
+        this.emit(`t = p >>> 3; n = t; while (n < t + ${len} && u8[n] !== 0) n++;`);
+        this.textString();
+      } else if (mode === 'values' && fc.inIr && target !== null) {
+        this.emit(`t = p >>> 3; n = t; while (n < t + ${len} && u8[n] !== 0) n++;`);
+        this.emit(`${target}H.utf8.decode(u8.subarray(t, n));`);
+      }
+      this.emit(`p += ${len} * 8;`);
+      this.known = isStatic
+        ? { mod: aligned.mod, rem: (aligned.rem + fc.length * 8) % aligned.mod }
+        : this.afterDynamic(aligned, 8);
+      return;
+    }
+    const elemSize = fixedSizeBits(elem);
+    const elemAlign = elem.alignment;
+    if (
+      mode === 'skip' &&
+      elemSize >= 0 &&
+      !skipNeedsRead(elem) &&
+      !this.trackBo &&
+      elemSize % elemAlign === 0
+    ) {
+      this.check(`${len} * ${elemSize}`, what);
+      this.emit(`p += ${len} * ${elemSize};`);
+      this.known = isStatic
+        ? this.afterFixed(aligned, fc.length * elemSize)
+        : this.afterDynamic(aligned, elemSize);
+      return;
+    }
+    const printed = fc.inIr && mode !== 'skip';
+    const i = this.newLoopVar();
+    let arr: string | null = null;
+    if (mode === 'text' && printed) {
+      this.room('4');
+      this.put('[');
+    } else if (mode === 'values' && printed && target !== null) {
+      arr = this.newTmp();
+      this.emit(`const ${arr} = [];`);
+    }
+    // Inside the loop the start of each element is aligned to elemAlign when its size keeps it.
+    const bodyKnown: Known =
+      elemSize >= 0 && elemSize % elemAlign === 0 && elemAlign > 1
+        ? { mod: elemAlign, rem: 0 }
+        : { mod: 1, rem: 0 };
+    const guard = elemSize === 0 && !isStatic;
+    this.loops.push(i);
+    this.roomUnknown();
+    this.block(`for (let ${i} = 0; ${i} < ${len}; ${i}++) {`, () => {
+      this.roomUnknown();
+      if (guard) {
+        this.emit(
+          `if (${i} >= 16777216) return st.fail(p, ${this.str(`${what}: sequence of empty elements is too long`)});`,
+        );
+      }
+      if (bodyKnown.mod > 1) this.align(elemAlign);
+      this.known = bodyKnown.mod > 1 ? bodyKnown : { mod: 1, rem: 0 };
+      if (mode === 'text' && printed) {
+        this.room('32');
+        this.emit(`if (${i} !== 0) { out[o++] = 44; out[o++] = 32; } else { out[o++] = 32; }`);
+        if (this.opts.printNames) {
+          this.emit(
+            `out[o++] = 91; o = H.wudec(out, o, ${i}); out[o++] = 93; out[o++] = 32; out[o++] = 61; out[o++] = 32;`,
+          );
+        }
+        this.field(elem, `${what}[]`, null);
+      } else if (arr) {
+        this.field(elem, `${what}[]`, `${arr}[${i}] = `);
+      } else if (mode === 'text') {
+        this.withMuted(() => this.field(elem, `${what}[]`, null));
+      } else {
+        this.field(elem, `${what}[]`, null);
+      }
+    });
+    this.loops.pop();
+    this.roomUnknown();
+    if (mode === 'text' && printed) {
+      this.room('4');
+      this.put(' ]');
+    } else if (arr && target !== null) {
+      this.emit(`${target}${arr};`);
+    }
+    this.known =
+      isStatic && elemSize >= 0 && elemSize % elemAlign === 0
+        ? this.afterFixed(aligned, fc.length * elemSize)
+        : this.afterDynamic(aligned, elemSize);
+  }
+
+  /** Knowledge after `bits` bits from a position known as `k`. */
+  private afterFixed(k: Known, bits: number): Known {
+    return { mod: k.mod, rem: (k.rem + bits) % k.mod };
+  }
+
+  /** After a construct of unknown length made of `unit`-bit pieces. */
+  private afterDynamic(before: Known, unit: number): Known {
+    if (unit > 0 && unit % 8 === 0 && before.mod >= 8 && before.rem % 8 === 0) return { mod: 8, rem: 0 };
+    return { mod: 1, rem: 0 };
+  }
+
+  private variantField(fc: IrFieldClass & { type: 'variant' }, what: string, target: string | null): void {
+    const k = fc.storedTagIndex;
+    const tag = this.newTmp();
+    const opt = this.newTmp();
+    this.emit(`const ${tag} = sv[${k}];`);
+    this.emit(`let ${opt} = -1;`);
+    const allSafe = fc.ranges.every((r) => r.lower >= -9007199254740991n && r.upper <= 9007199254740991n);
+    const conds = fc.ranges.map((r) => [r, r.optionIndex] as const);
+    if (allSafe) {
+      this.block(`if (${tag} === ${tag}) {`, () => {
+        conds.forEach(([r, idx], j) => {
+          this.emit(
+            `${j === 0 ? '' : 'else '}if (${tag} >= ${Number(r.lower)} && ${tag} <= ${Number(r.upper)}) ${opt} = ${idx};`,
+          );
+        });
+      });
+    }
+    this.block(`${allSafe ? 'else ' : ''}{`, () => {
+      this.emit(
+        `const b = ${allSafe ? `st.svBig[${k}]` : `(${tag} === ${tag} ? BigInt(${tag}) : st.svBig[${k}])`};`,
+      );
+      conds.forEach(([r, idx], j) => {
+        this.emit(`${j === 0 ? '' : 'else '}if (b >= ${r.lower}n && b <= ${r.upper}n) ${opt} = ${idx};`);
+      });
+    });
+    if (this.mode === 'skip') {
+      this.emit(
+        `if (${opt} < 0) return st.fail(p, ${this.str(`${what}: no variant option is selected by`)} + ' ' + (${tag} === ${tag} ? ${tag} : st.svBig[${k}]));`,
+      );
+    }
+    const printed = fc.inIr && this.mode !== 'skip';
+    const before = this.known;
+    const after: Known[] = [];
+    this.roomUnknown();
+    this.block(`switch (${opt}) {`, () => {
+      fc.options.forEach((o, idx) => {
+        this.block(`case ${idx}: {`, () => {
+          this.known = before;
+          this.roomUnknown();
+          if (this.mode === 'text' && printed) {
+            this.room('4');
+            this.put('{ ');
+            this.field(o.fc, `${what}.${o.name}`, null);
+            this.room('4');
+            this.put(' }');
+          } else if (this.mode === 'text') {
+            this.withMuted(() => this.field(o.fc, `${what}.${o.name}`, null));
+          } else {
+            this.field(o.fc, `${what}.${o.name}`, printed ? target : null);
+          }
+          after.push(this.known);
+          this.emit('break;');
+        });
+      });
+    });
+    this.roomUnknown();
+    // Common knowledge after the variant: only what every option agrees on.
+    let mod = 64;
+    let rem = -1;
+    for (const a of after) {
+      while (mod > 1 && (a.mod % mod !== 0 || (rem >= 0 && a.rem % mod !== rem % mod))) mod /= 2;
+      if (rem < 0) rem = a.rem % mod;
+    }
+    this.known =
+      after.length === 0 ? before : { mod: Math.max(1, mod), rem: rem < 0 ? 0 : rem % Math.max(1, mod) };
+  }
+
+  /** Text mode: decode without printing (stored values only). */
+  private withMuted(f: () => void): void {
+    const saved = this.opts;
+    (this as unknown as { opts: CompileOptions }).opts = { ...saved, mode: 'values' };
+    try {
+      f();
+    } finally {
+      (this as unknown as { opts: CompileOptions }).opts = saved;
+    }
+  }
+
+  private withoutChecks(f: () => void): void {
+    const saved = this.opts;
+    (this as unknown as { opts: CompileOptions }).opts = { ...saved, mode: 'skip' };
+    const origCheck = this.check;
+    this.check = (): void => {};
+    try {
+      f();
+    } finally {
+      this.check = origCheck;
+      (this as unknown as { opts: CompileOptions }).opts = saved;
+    }
+  }
+
+  /**
+   * Several scopes one after the other (an event's contexts and payload) in one function; the
+   * position where scope i + 1 starts is left in `st.marks[i]`.
+   */
+  buildMany(roots: readonly (IrFieldClass | null)[], names: readonly string[]): ScopeFn {
+    roots.forEach((root, i) => {
+      if (i > 0) this.emit(`st.marks[${i - 1}] = p;`);
+      if (!root) return;
+      if (this.trackBo) this.emit('lbo = 0;');
+      this.field(root, names[i]!, null);
+    });
+    return this.finish();
+  }
+
+  build(root: IrFieldClass): ScopeFn {
+    const mode = this.mode;
+    if (mode === 'values') this.field(root, this.opts.scopeName, 'st.value = ');
+    else this.field(root, this.opts.scopeName, null);
+    return this.finish();
+  }
+
+  private finish(): ScopeFn {
+    const mode = this.mode;
+    const head = [
+      'const u8 = st.u8, dv = st.dv, lim = st.lim, pb = st.pb, sv = st.sv;',
+      'let p = st.p, v = 0, hi = 0, lo = 0, t = 0, n = 0, d = 0;',
+      this.trackBo ? 'let lbo = 0;' : '',
+      mode === 'text' ? 'let out = st.out, o = st.o; const sl = st.slots;' : '',
+    ];
+    const tail = mode === 'text' ? ['st.p = p; st.o = o; return 0;'] : ['st.p = p; return 0;'];
+    const body = [...head.map((l) => `  ${l}`), ...this.lines, ...tail.map((l) => `  ${l}`)].join('\n');
+    const src = `return function ${mode}Scope(st) {\n${body}\n};`;
+    const factory = new Function('H', 'K', 'S', src) as (
+      h: typeof HELPERS,
+      k: Uint8Array[],
+      s: string[],
+    ) => ScopeFn;
+    return factory(HELPERS, this.consts, this.strs);
+  }
+}
+
+/** Compiles consecutive scopes into one skip function (marks: where each next scope starts). */
+export function compileSkipScopes(
+  roots: readonly (IrFieldClass | null)[],
+  names: readonly string[],
+): ScopeFn {
+  const present = roots.filter((r): r is IrFieldClass => r !== null);
+  const g = new Gen({ mode: 'skip', scopeName: names[0] ?? '' }, ...present);
+  return g.buildMany(roots, names);
+}
+
+/** Compiles one scope. A null field class gives a no-op. */
+export function compileScope(fc: IrFieldClass | null, opts: CompileOptions): ScopeFn {
+  if (!fc) return () => DecodeStatus.Ok;
+  const g = new Gen(opts, fc);
+  return g.build(fc);
+}
+
+/** True if the scope prints anything (babeltrace2: a root with an immediate member in IR). */
+export function scopeIsPrinted(fc: IrFieldClass | null): boolean {
+  if (fc?.type !== 'struct') return false;
+  if (fc.members.length === 0) return true;
+  return fc.members.some((m) => m.fc.inIr);
+}
+
+export { isIrInt, outNeedsRead, TWO32 };

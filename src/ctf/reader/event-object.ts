@@ -1,0 +1,12 @@
+/**
+ * babeltrace2 2.0 recycles event objects through a pool per event class (LIFO), and prints an
+ * empty string field as the value that field last held in the recycled object. These objects
+ * stand for babeltrace2's: one set of string slots per scope.
+ */
+import { newStringSlots } from './decoder-compiler.js';
+
+export class EventObject {
+  readonly common = newStringSlots();
+  readonly spec = newStringSlots();
+  readonly payload = newStringSlots();
+}

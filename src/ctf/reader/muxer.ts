@@ -1,0 +1,540 @@
+/**
+ * Merges the messages of many data streams by time, exactly as babeltrace2 2.0's `flt.utils.muxer`:
+ * the youngest head message goes first; ties are broken by trace UUID, trace name, stream class ID,
+ * stream ID, then message type (stream beginning < packet beginning < event < discarded events <
+ * packet end < discarded packets < stream end); messages without a clock snapshot take the last
+ * returned time; a message older than the last returned one is an error, as are clock classes that
+ * cannot be correlated (absolute vs not, different UUIDs).
+ */
+import { compareNsTime, type NsTime } from './clock-time.js';
+import { DecodeState } from './decode-state.js';
+import { TraceError } from './errors.js';
+import { EventObject } from './event-object.js';
+import { MSG_WEIGHT, MsgType, type StreamCursor, type WinBuf } from './stream-cursor.js';
+import type { EventRuntime } from './trace-runtime.js';
+import type { DataStream } from './trace-set.js';
+
+enum Expect {
+  Any,
+  Absolute,
+  NotAbsNoUuid,
+  NotAbsUuid,
+  None,
+}
+
+/** INT64_MIN nanoseconds as seconds + nanoseconds. */
+const MIN_SEC = -9223372037;
+const MIN_NSEC = 145224192;
+
+/** babeltrace2 moves messages between iterators in batches of this many (MSG_BATCH_SIZE). */
+export const BATCH = 15;
+
+/** One message, kept from the moment its batch is fetched until the consumer moves on. */
+export class MsgRecord {
+  type: MsgType = MsgType.StreamBeginning;
+  hasCs = false;
+  csHi = 0;
+  csLo = 0;
+  /** 0: no clock snapshot, 1: `sec`/`nsec` hold its time, 2: conversion overflow. */
+  tsState = 0;
+  /** The message's time (an NsTime). */
+  sec = 0;
+  nsec = 0;
+  count: bigint | null = null;
+  rangeBegin: bigint | null = null;
+  rangeEnd: bigint | null = null;
+  ev: EventRuntime | null = null;
+  /** Buffer holding the event's bytes and positions in it (bits). */
+  buf: WinBuf | null = null;
+  pb = 0;
+  evCommonBits = 0;
+  evSpecBits = 0;
+  evPayloadBits = 0;
+  /** Stored values (sequence lengths, selectors) as they were after the event was decoded. */
+  sv: Float64Array;
+  svBig: (bigint | undefined)[] | null = null;
+  packetUser: unknown = null;
+  obj: EventObject | null = null;
+  /** File of the message (errors). */
+  path = '';
+
+  constructor(
+    readonly input: MuxInput,
+    svCount: number,
+  ) {
+    this.sv = new Float64Array(Math.max(1, svCount));
+  }
+}
+
+export interface MuxOptions {
+  /** Keep each event's bytes until it is consumed (printing); false for counting. */
+  readonly keepBytes: boolean;
+  /** Emulate babeltrace2's event object pools (its empty-string quirk in text output). */
+  readonly eventObjects: boolean;
+}
+
+export class MuxInput {
+  readonly uuidKey: string | null;
+  /** The fetched batch: queue[qHead .. qLen). */
+  readonly queue: MsgRecord[] = [];
+  qHead = 0;
+  qLen = 0;
+  private readonly free: MsgRecord[] = [];
+  private savedError: unknown = null;
+  ended = false;
+  private readonly svCount: number;
+  /** A decode state for consumers re-decoding records (printing), made on first use. */
+  private pst: DecodeState | null = null;
+
+  constructor(
+    readonly cursor: StreamCursor,
+    readonly ds: DataStream,
+  ) {
+    const u = ds.trace.tc.uuid;
+    this.uuidKey = u ? Array.from(u, (b) => String.fromCharCode(b)).join('') : null;
+    this.svCount = ds.trace.tc.storedValueCount;
+  }
+
+  /** A decode state positioned on record `r`'s bytes and stored values (for text/values decoders). */
+  stateFor(r: MsgRecord): DecodeState {
+    let st = this.pst;
+    if (!st) {
+      st = new DecodeState(this.svCount);
+      this.pst = st;
+    }
+    const b = r.buf!;
+    st.u8 = b.u8;
+    st.dv = b.dv;
+    st.pb = r.pb;
+    st.lim = b.u8.length * 8;
+    if (this.svCount > 0) {
+      st.sv.set(r.sv);
+      if (r.svBig) for (let i = 0; i < r.svBig.length; i++) st.svBig[i] = r.svBig[i];
+    }
+    return st;
+  }
+
+  get queued(): number {
+    return this.qLen - this.qHead;
+  }
+
+  head(): MsgRecord {
+    return this.queue[this.qHead]!;
+  }
+
+  shift(): MsgRecord {
+    return this.queue[this.qHead++]!;
+  }
+
+  /**
+   * babeltrace2's upstream `next`: up to BATCH messages; an error after some messages is kept for
+   * the next call (the messages before it are delivered first).
+   */
+  fetch(opts: MuxOptions): void {
+    if (this.savedError !== null) {
+      const e = this.savedError;
+      this.savedError = null;
+      throw e;
+    }
+    this.qHead = 0;
+    this.qLen = 0;
+    const c = this.cursor;
+    const q = this.queue;
+    let k = 0;
+    try {
+      for (; k < BATCH; k++) {
+        if (!c.next()) {
+          if (k === 0) this.ended = true;
+          return;
+        }
+        q[k] = this.record(opts);
+        this.qLen = k + 1;
+      }
+    } catch (e) {
+      if (k === 0) throw e;
+      this.savedError = e;
+    }
+  }
+
+  private record(opts: MuxOptions): MsgRecord {
+    const c = this.cursor;
+    const r = this.free.pop() ?? new MsgRecord(this, this.svCount);
+    r.type = c.type;
+    r.hasCs = c.hasCs;
+    r.csHi = c.csHi;
+    r.csLo = c.csLo;
+    r.count = c.count;
+    r.rangeBegin = c.rangeBegin;
+    r.rangeEnd = c.rangeEnd;
+    r.ev = c.ev;
+    r.path = c.path;
+    r.tsState = 0;
+    if (c.hasCs) {
+      const clock = this.ds.sc.clock;
+      if (clock) r.tsState = clock.toNs(c.csHi, c.csLo, r) ? 1 : 2;
+    }
+    if (c.type === MsgType.Event && opts.keepBytes) {
+      const st = c.st;
+      r.buf = c.buffer;
+      r.buf.pins++;
+      r.pb = st.pb;
+      r.evCommonBits = c.evCommonBits;
+      r.evSpecBits = c.evSpecBits;
+      r.evPayloadBits = c.evPayloadBits;
+      r.packetUser = c.packetUser;
+      if (this.svCount > 0) {
+        r.sv.set(st.sv);
+        r.svBig = null;
+        for (let i = 0; i < this.svCount; i++) {
+          if (Number.isNaN(st.sv[i]!)) {
+            r.svBig = st.svBig.slice();
+            break;
+          }
+        }
+      }
+      if (opts.eventObjects) r.obj = c.ev!.pool.pop() ?? new EventObject();
+    }
+    return r;
+  }
+
+  /** The consumer is done with `r`: its event object goes back to the pool (LIFO). */
+  release(r: MsgRecord): void {
+    if (r.buf) {
+      r.buf.pins--;
+      r.buf = null;
+    }
+    if (r.obj) {
+      r.ev!.pool.push(r.obj);
+      r.obj = null;
+    }
+    r.packetUser = null;
+    r.ev = null;
+    this.free.push(r);
+  }
+}
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function cmpU64(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** babeltrace2's `int ret = uint64 a - uint64 b` (the difference truncated to an int). */
+function truncDiff(a: bigint, b: bigint): number {
+  return Number(BigInt.asIntN(32, a - b));
+}
+
+/** babeltrace2's `common_muxing_compare_messages`: < 0 when `a` goes first. */
+export function compareMessages(ra: MsgRecord, rb: MsgRecord): number {
+  const a = ra.input;
+  const b = rb.input;
+  const ua = a.uuidKey;
+  const ub = b.uuidKey;
+  if (ua !== null && ub === null) return -1;
+  if (ua === null && ub !== null) return 1;
+  if (ua !== null && ub !== null) {
+    const r = cmpStr(ua, ub);
+    if (r) return r;
+  }
+  let r = cmpStr(a.ds.trace.name, b.ds.trace.name);
+  if (r) return r;
+  r = cmpU64(a.ds.sc.id, b.ds.sc.id);
+  if (r) return r;
+  r = cmpU64(a.ds.streamId, b.ds.streamId);
+  if (r) return r;
+  const ta = ra.type;
+  const tb = rb.type;
+  if (ta !== tb) return MSG_WEIGHT[tb]! - MSG_WEIGHT[ta]!;
+  switch (ta) {
+    case MsgType.Event: {
+      const ea = ra.ev!.ec;
+      const eb = rb.ev!.ec;
+      r = cmpU64(ea.id, eb.id);
+      if (r) return r;
+      r = cmpStr(ea.name, eb.name);
+      if (r) return r;
+      if (ea.logLevel !== null && eb.logLevel !== null) {
+        r = ea.logLevel - eb.logLevel;
+        if (r) return r;
+      } else if (ea.logLevel !== null) return -1;
+      else if (eb.logLevel !== null) return 1;
+      if (ea.emfUri !== '' && eb.emfUri !== '') {
+        r = cmpStr(ea.emfUri, eb.emfUri);
+        if (r) return r;
+      } else if (ea.emfUri !== '') return -1;
+      else if (eb.emfUri !== '') return 1;
+      return cmpStr(a.ds.name, b.ds.name);
+    }
+    case MsgType.DiscardedEvents:
+    case MsgType.DiscardedPackets: {
+      r = cmpStr(a.ds.name, b.ds.name);
+      if (r) return r;
+      const ca = ra;
+      const cb = rb;
+      if (ca.rangeBegin !== null && cb.rangeBegin !== null) {
+        r = truncDiff(ca.rangeBegin, cb.rangeBegin);
+        if (r) return r;
+      }
+      if (ca.rangeEnd !== null && cb.rangeEnd !== null) {
+        r = truncDiff(ca.rangeEnd, cb.rangeEnd);
+        if (r) return r;
+      }
+      if (ca.count !== null && cb.count !== null) return truncDiff(ca.count, cb.count);
+      if (ca.count !== null) return -1;
+      if (cb.count !== null) return 1;
+      return 0;
+    }
+    default:
+      return cmpStr(a.ds.name, b.ds.name);
+  }
+}
+
+function fmtNs(t: NsTime): string {
+  if (t.sec === MIN_SEC && t.nsec === MIN_NSEC) return '-9223372036854775808 ns';
+  return `${t.sec}.${String(t.nsec).padStart(9, '0')} s`;
+}
+
+export class Muxer {
+  private readonly active: MuxInput[];
+  private expect = Expect.Any;
+  private expectedUuid: string | null = null;
+  private readonly last: NsTime = { sec: MIN_SEC, nsec: MIN_NSEC };
+  /** The output batch (babeltrace2's muxer fills BATCH messages per call). */
+  private readonly out: MsgRecord[] = [];
+  private outPos = 0;
+  private pendingError: unknown = null;
+  private previous: MsgRecord | null = null;
+
+  constructor(
+    readonly inputs: readonly MuxInput[],
+    private readonly opts: MuxOptions = { keepBytes: true, eventObjects: true },
+  ) {
+    this.active = inputs.slice();
+  }
+
+  /**
+   * The next message in babeltrace2's order, or null at the end. The previous record is released
+   * (do not keep records across calls). Throws the first error, after every message before it.
+   */
+  next(): MsgRecord | null {
+    if (this.previous) {
+      this.previous.input.release(this.previous);
+      this.previous = null;
+    }
+    if (this.outPos >= this.out.length) {
+      if (this.pendingError !== null) {
+        const e = this.pendingError;
+        this.pendingError = null;
+        throw e;
+      }
+      this.out.length = 0;
+      this.outPos = 0;
+      for (let k = 0; k < BATCH; k++) {
+        let r: MsgRecord | null;
+        try {
+          r = this.nextOne();
+        } catch (e) {
+          if (k === 0) throw e;
+          this.pendingError = e;
+          break;
+        }
+        if (!r) break;
+        this.out.push(r);
+      }
+      if (this.out.length === 0) return null;
+    }
+    const r = this.out[this.outPos++]!;
+    this.previous = r;
+    return r;
+  }
+
+  /** babeltrace2's `muxer_msg_iter_do_next_one`. */
+  private nextOne(): MsgRecord | null {
+    const active = this.active;
+    for (let i = 0; i < active.length; i++) {
+      const inp = active[i]!;
+      if (inp.qHead < inp.qLen) continue;
+      inp.fetch(this.opts);
+      if (inp.ended) {
+        active[i] = active[active.length - 1]!;
+        active.pop();
+        i--;
+      }
+    }
+    let best: MsgRecord | null = null;
+    let bestSec = 0;
+    let bestNsec = 0;
+    const last = this.last;
+    for (let i = 0; i < active.length; i++) {
+      const inp = active[i]!;
+      const h = inp.queue[inp.qHead]!;
+      if (h.type === MsgType.StreamBeginning) this.validateStream(h.input.ds);
+      let sec: number;
+      let nsec: number;
+      if (this.expect === Expect.None || h.tsState === 0) {
+        sec = last.sec;
+        nsec = last.nsec;
+      } else if (h.tsState === 2) {
+        throw new TraceError(
+          `${h.path || h.input.ds.name}: cannot convert a clock value (${clockValue(h)} cycles of clock \`${h.input.ds.sc.clock!.clock.name}\`) to nanoseconds from origin: it does not fit 64 bits`,
+        );
+      } else {
+        sec = h.sec;
+        nsec = h.nsec;
+      }
+      if (best === null) {
+        best = h;
+        bestSec = sec;
+        bestNsec = nsec;
+        continue;
+      }
+      if (
+        sec < bestSec ||
+        (sec === bestSec && (nsec < bestNsec || (nsec === bestNsec && compareMessages(h, best) < 0)))
+      ) {
+        best = h;
+        bestSec = sec;
+        bestNsec = nsec;
+      }
+    }
+    if (!best) return null;
+    if (compareNsTime(bestSec, bestNsec, last.sec, last.nsec) < 0) {
+      throw new TraceError(
+        `${best.path || best.input.ds.name}: a message at ${fmtNs({ sec: bestSec, nsec: bestNsec })} comes after one at ${fmtNs(last)}: time goes backwards, so the streams cannot be merged (babeltrace2 stops here too)`,
+      );
+    }
+    last.sec = bestSec;
+    last.nsec = bestNsec;
+    return best.input.shift();
+  }
+
+  /**
+   * Every message, stream after stream, without merging: for callers that only need the events
+   * (counting). The errors are babeltrace2's: when no message without a clock snapshot can come
+   * between the timestamps of a stream (`canSkipMerging`), merging fails exactly when a stream's
+   * own timestamps go back, so checking each stream is equivalent (only which error is reported
+   * first may differ).
+   */
+  scanWithoutMerging(onEvent: (ev: EventRuntime) => void): void {
+    for (const inp of this.inputs) this.validateStream(inp.ds);
+    const none = this.expect === Expect.None;
+    const t: NsTime = { sec: 0, nsec: 0 };
+    for (const inp of this.inputs) {
+      const c = inp.cursor;
+      const clock = inp.ds.sc.clock;
+      let lastSec = MIN_SEC;
+      let lastNsec = MIN_NSEC;
+      try {
+        while (c.next()) {
+          if (c.type === MsgType.Event) onEvent(c.ev!);
+          if (!c.hasCs || none || !clock) continue;
+          if (!clock.toNs(c.csHi, c.csLo, t)) {
+            throw new TraceError(
+              `${c.path || inp.ds.name}: cannot convert a clock value (${((BigInt(c.csHi) << 32n) | BigInt(c.csLo)).toString()} cycles of clock \`${clock.clock.name}\`) to nanoseconds from origin: it does not fit 64 bits`,
+            );
+          }
+          if (t.sec < lastSec || (t.sec === lastSec && t.nsec < lastNsec)) {
+            throw new TraceError(
+              `${c.path || inp.ds.name}: a message at ${fmtNs(t)} comes after one at ${fmtNs({ sec: lastSec, nsec: lastNsec })} of the same stream: time goes backwards, so the streams cannot be merged (babeltrace2 stops there too)`,
+            );
+          }
+          lastSec = t.sec;
+          lastNsec = t.nsec;
+        }
+      } finally {
+        c.close();
+      }
+    }
+  }
+
+  /** True when scanWithoutMerging() fails exactly when merging would. */
+  get canSkipMerging(): boolean {
+    for (const inp of this.inputs) {
+      const sc = inp.ds.sc.sc;
+      if (!sc.defaultClock) continue;
+      if (!sc.packetsHaveTsBegin || !sc.packetsHaveTsEnd) return false;
+      if (sc.hasDiscardedEvents && !sc.discardedEventsHaveCs) return false;
+      if (sc.hasDiscardedPackets && !sc.discardedPacketsHaveCs) return false;
+    }
+    return true;
+  }
+
+  /** babeltrace2's `validate_new_stream_clock_class`. */
+  private validateStream(ds: DataStream): void {
+    const clock = ds.sc.sc.defaultClock;
+    const what = `${ds.name}: stream class ${ds.sc.id}`;
+    if (!clock) {
+      if (this.expect === Expect.Any) this.expect = Expect.None;
+      else if (this.expect !== Expect.None) {
+        throw new TraceError(
+          `${what} has no clock while other streams have one: their messages cannot be sorted by time`,
+        );
+      }
+      return;
+    }
+    const uuid = clock.uuid ? Array.from(clock.uuid, (b) => String.fromCharCode(b)).join('') : null;
+    if (this.expect === Expect.Any) {
+      if (clock.isAbsolute) this.expect = Expect.Absolute;
+      else if (uuid !== null) {
+        this.expect = Expect.NotAbsUuid;
+        this.expectedUuid = uuid;
+      } else this.expect = Expect.NotAbsNoUuid;
+    }
+    const name = `clock \`${clock.name}\``;
+    switch (this.expect) {
+      case Expect.Absolute:
+        if (!clock.isAbsolute) {
+          throw new TraceError(
+            `${what}: ${name} is not absolute while other clocks are: the traces cannot be merged by time`,
+          );
+        }
+        break;
+      case Expect.NotAbsNoUuid:
+        if (clock.isAbsolute) {
+          throw new TraceError(
+            `${what}: ${name} is absolute while other clocks are not: the traces cannot be merged by time`,
+          );
+        }
+        if (uuid !== null) {
+          throw new TraceError(
+            `${what}: ${name} has a UUID while other clocks have none: the traces cannot be merged by time`,
+          );
+        }
+        break;
+      case Expect.NotAbsUuid:
+        if (clock.isAbsolute) {
+          throw new TraceError(
+            `${what}: ${name} is absolute while other clocks are not: the traces cannot be merged by time`,
+          );
+        }
+        if (uuid === null) {
+          throw new TraceError(
+            `${what}: ${name} has no UUID while other clocks have one: the traces cannot be merged by time`,
+          );
+        }
+        if (uuid !== this.expectedUuid) {
+          throw new TraceError(
+            `${what}: ${name} has a different UUID from the other clocks: the traces cannot be merged by time`,
+          );
+        }
+        break;
+      case Expect.None:
+        throw new TraceError(
+          `${what} has a clock while other streams have none: their messages cannot be sorted by time`,
+        );
+      default:
+        break;
+    }
+  }
+
+  /** Closes every stream file. */
+  close(): void {
+    for (const inp of this.active) inp.cursor.close();
+  }
+}
+
+function clockValue(r: MsgRecord): string {
+  return ((BigInt(r.csHi) << 32n) | BigInt(r.csLo)).toString();
+}
