@@ -26,8 +26,24 @@ if (files.length === 0) {
   console.error(`run-tests: no test file matches ${wanted.join(' ') || '(all)'} under ${testDir}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
-  cwd: root,
-});
-process.exit(r.status ?? 1);
+// Test files that use the machine's tracefs (instances, events, uprobe_events) or run `ttng record`
+// check that they leave the global tracefs state as they found it, so two of them must never run
+// at the same time: they run one after the other, after the others (which run in parallel).
+const EXCLUSIVE = ['sources/kernel/', 'cli/', 'view/tracer-traces', 'filter/ftrace-pushdown'];
+const isExclusive = (f) => EXCLUSIVE.some((e) => relative(testDir, f).includes(e));
+const parallel = files.filter((f) => !isExclusive(f));
+const serial = files.filter(isExclusive);
+
+let status = 0;
+for (const [group, extra] of [
+  [parallel, []],
+  [serial, ['--test-concurrency=1']],
+]) {
+  if (group.length === 0) continue;
+  const r = spawnSync(process.execPath, ['--test', ...extra, '--test-reporter=spec', ...group], {
+    stdio: 'inherit',
+    cwd: root,
+  });
+  if (r.status !== 0) status = r.status ?? 1;
+}
+process.exit(status);
