@@ -19,7 +19,7 @@ const layout = {
 };
 
 function ringBuffer(subbufSizeBytes: number): { rb: RingBuffer; reader: RingBuffer } {
-  const clock = new MonotonicClock(() => performance.now(), 0, 0);
+  const clock = new MonotonicClock(process.hrtime.bigint);
   const rb = RingBuffer.create(
     { subbufSizeBytes, numSubbuf: 4, mode: RingBufferMode.Discard, packetLayout: layout },
     clock,

@@ -8,13 +8,15 @@
  *
  * - `impl`, generated for one thread, one session and one event class once its channels and
  *   filters are known: for each channel, the filter closures (compiled by the filter area for
- *   these positional arguments), one clock read written straight into the event header, the
+ *   these positional arguments), one clock read (process.hrtime.bigint() split into two u32
+ *   words through a BigUint64Array) passed straight to the event header writer, the
  *   CTF writer's generated serializer (header, contexts, payload) writing into the thread's ring
  *   buffer at its write offset, and the commit, a plain store of the new offset. No allocation, no
- *   bigint, no closure per call; thread constants (vpid, vtid, procname) are literals in the code.
+ *   bigint arithmetic, no closure per call; thread constants (vpid, vtid, procname) are literals
+ *   in the code.
  */
 import type { PositionalWriteFunction } from '../ctf/writer/serializer-compiler.js';
-import type { MonotonicClock, RingBuffer } from '../ringbuffer/index.js';
+import { CLOCK_HI_WORD, CLOCK_LO_WORD, type MonotonicClock, type RingBuffer } from '../ringbuffer/index.js';
 
 /** A tracepoint's shared state: what the user-facing function checks and calls. */
 export interface TracepointSwitch {
@@ -68,47 +70,55 @@ export function generateTracepointImpl(
 ): { impl: (...args: unknown[]) => void; source: string } {
   const p = params(arity);
   const lines: string[] = ['"use strict";'];
-  lines.push('const PERF = K.perf, BLO = K.baseLo, BHI = K.baseHi, X = K.readers;');
+  // `var`, not `const`: closure reads of a `const` carry a hole check, bytecode that counts against
+  // V8's inlining budget (the whole tracepoint is inlined: bench/node/tracepoint.bench.ts).
+  lines.push('var CLK = K.clock.readNs, S64 = K.clock.s64, S32 = K.clock.s32, X = K.readers;');
   targets.forEach((t, k) => {
     lines.push(
-      `const RB${k} = K.targets[${k}].rb, CTL${k} = RB${k}.ctl, U8${k} = RB${k}.u8, DV${k} = RB${k}.dv, ST${k} = RB${k}.tsState, W${k} = K.targets[${k}].write;`,
+      `var RB${k} = K.targets[${k}].rb, CTL${k} = RB${k}.ctl, U8${k} = RB${k}.u8, DV${k} = RB${k}.dv, ST${k} = RB${k}.tsState, W${k} = K.targets[${k}].write;`,
     );
-    for (let j = 0; j < t.filters.length; j++)
-      lines.push(`const F${k}_${j} = K.targets[${k}].filters[${j}];`);
+    for (let j = 0; j < t.filters.length; j++) lines.push(`var F${k}_${j} = K.targets[${k}].filters[${j}];`);
   });
   const fname = `impl_${eventName.replace(NAME_SAFE, '_')}`.slice(0, 100);
-  lines.push(`return function ${fname}(${p}) {`);
-  lines.push('  let x = 0, lo = 0, hi = 0, r = 0;');
-  const clockRead = 'x = Math.floor(BLO + PERF.now() * 1e6); lo = x >>> 0; hi = BHI + (x - lo) / 4294967296;';
-  targets.forEach((t, k) => {
+  // The clock read, straight into the record: the bigint goes into a BigUint64Array and comes out
+  // as two u32 words, no bigint arithmetic, no allocation (bench/node/clock.bench.ts:
+  // process.hrtime.bigint() this way costs ~25 ns less than performance.now() and its ns
+  // conversion; bench/node/tracepoint.bench.ts, "one int64").
+  const clockRead = 'S64[0] = CLK();';
+  const ts = `S32[${CLOCK_HI_WORD}], S32[${CLOCK_LO_WORD}]`;
+  const calls = targets.map((t, k) => {
     const args = [...t.contextArgs, ...Array.from({ length: arity }, (_, i) => `a${i}`)].join(', ');
-    const call = `W${k}(U8${k}, DV${k}, CTL${k}[0] * 8, CTL${k}[1] * 8, ST${k}, hi, lo${args ? `, ${args}` : ''})`;
+    return `W${k}(U8${k}, DV${k}, CTL${k}[0] * 8, CTL${k}[1] * 8, ST${k}, ${ts}${args ? `, ${args}` : ''})`;
+  });
+  // Slow path, out of line so that the fast path stays small enough for V8 to inline the whole
+  // tracepoint (bench/node/tracepoint.bench.ts): hand the packet over, take the next sub-buffer,
+  // read the clock again (the new packet's timestamp_begin must not be after the record), retry
+  // once.
+  targets.forEach((_t, k) => {
+    lines.push(`var SLOW${k} = function ${fname}_switch${k}(${p}) {`);
+    lines.push(`  if (!RB${k}.switchForRetry()) return;`);
+    lines.push(`  ${clockRead}`);
+    lines.push(`  const r = ${calls[k]};`);
+    lines.push(`  if (r >= 0) CTL${k}[0] = (r + 7) >>> 3;`);
+    lines.push(`  else RB${k}.countDiscarded();`);
+    lines.push('};');
+  });
+  lines.push(`return function ${fname}(${p}) {`);
+  targets.forEach((t, k) => {
     const filterArgs = arity > 0 ? `${p}, X` : 'X';
     const cond = t.filters.map((_f, j) => `F${k}_${j}(${filterArgs})`).join(' || ');
     const ind = cond ? '    ' : '  ';
     if (cond) lines.push(`  if (${cond}) {`);
     lines.push(`${ind}${clockRead}`);
-    lines.push(`${ind}r = ${call};`);
-    lines.push(`${ind}if (r >= 0) CTL${k}[0] = (r + 7) >>> 3;`);
-    // Slow path: hand the packet over, take the next sub-buffer, read the clock again (the new
-    // packet's timestamp_begin must not be after the record), retry once.
-    lines.push(`${ind}else if (RB${k}.switchForRetry()) {`);
-    lines.push(`${ind}  ${clockRead}`);
-    lines.push(`${ind}  r = ${call};`);
-    lines.push(`${ind}  if (r >= 0) CTL${k}[0] = (r + 7) >>> 3;`);
-    lines.push(`${ind}  else RB${k}.countDiscarded();`);
-    lines.push(`${ind}}`);
+    lines.push(`${ind}const r${k} = ${calls[k]};`);
+    // The commit: a plain store of the new write offset (one producer per ring buffer).
+    lines.push(`${ind}if (r${k} >= 0) CTL${k}[0] = (r${k} + 7) >>> 3;`);
+    lines.push(`${ind}else SLOW${k}(${p});`);
     if (cond) lines.push('  }');
   });
   lines.push('};');
   const source = lines.join('\n');
-  const impl = new Function('K', source)({
-    perf: performance,
-    baseLo: clock.baseLo,
-    baseHi: clock.baseHi,
-    readers,
-    targets,
-  }) as (...args: unknown[]) => void;
+  const impl = new Function('K', source)({ clock, readers, targets }) as (...args: unknown[]) => void;
   return { impl, source };
 }
 

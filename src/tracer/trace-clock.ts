@@ -1,23 +1,33 @@
 /**
  * The clock of a thread's trace records: CLOCK_MONOTONIC, as the kernel tracer uses, read with
- * `performance.now()` (the cheapest clock call Node offers; see bench/node/tracepoint.bench.ts)
- * and calibrated once per thread against `process.hrtime.bigint()` (both are uv_hrtime, i.e.
- * CLOCK_MONOTONIC). Also the clock class offset (realtime minus monotonic) for the metadata.
+ * `process.hrtime.bigint()` (uv_hrtime, i.e. `clock_gettime(CLOCK_MONOTONIC)`, exact ns; the
+ * cheapest clock call Node offers, see src/ringbuffer/monotonic-clock.ts). Also the clock class
+ * offset (realtime minus monotonic) for the metadata, and the monotonic time of
+ * `performance.now()`'s origin for performance entries (GC).
  */
 import { calibrateBase, MonotonicClock } from '../ringbuffer/index.js';
 
 let threadClock: MonotonicClock | undefined;
+let perfOriginNs: bigint | undefined;
 
 const perf = performance;
 const nowMs = (): number => perf.now();
+// A function of its own, not bound to `process.hrtime`: it uses no `this`.
+const hrtimeNs = process.hrtime.bigint;
 
-/** This thread's calibrated monotonic clock (calibrated at the first call). */
+/** This thread's monotonic clock. */
 export function threadMonotonicClock(): MonotonicClock {
-  if (threadClock === undefined) {
-    const base = calibrateBase(nowMs, () => process.hrtime.bigint(), 300);
-    threadClock = MonotonicClock.fromBase(nowMs, base);
-  }
+  if (threadClock === undefined) threadClock = new MonotonicClock(hrtimeNs);
   return threadClock;
+}
+
+/**
+ * CLOCK_MONOTONIC (ns) at `performance.now() === 0` in this thread (calibrated at the first
+ * call, to within a clock call): `base + entry.startTime * 1e6` places a performance entry.
+ */
+export function performanceOriginNs(): bigint {
+  if (perfOriginNs === undefined) perfOriginNs = calibrateBase(nowMs, hrtimeNs, 300);
+  return perfOriginNs;
 }
 
 /**

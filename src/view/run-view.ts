@@ -36,7 +36,14 @@ export function runView(
     clockOffsetNs: options.clockOffsetNs,
   });
   const counting = options.format === 'count';
-  const mux = createMuxer(host, traces, { keepBytes: !counting, eventObjects: options.format === 'text' });
+  let streams = 0;
+  for (const t of traces) streams += t.streams.length;
+  const text = options.format === 'text' ? new TextSink(options.text, io, streams) : null;
+  const mux = createMuxer(host, traces, {
+    keepBytes: !counting,
+    eventObjects: text !== null,
+    ...(text ? { lines: text.lines } : {}),
+  });
   let events = 0;
   if (counting) {
     const sink = new CountSink();
@@ -60,7 +67,7 @@ export function runView(
     io.write(sink.render());
     return { events };
   }
-  const sink = options.format === 'json' ? new JsonSink(io) : new TextSink(options.text, io);
+  const sink = text ?? new JsonSink(io);
   const onPacket = (c: MuxInput['cursor']): unknown => sink.onPacket(c);
   for (const inp of mux.inputs) inp.cursor.onPacket = onPacket;
   try {

@@ -2,19 +2,29 @@
  * babeltrace2 2.0's `sink.text.pretty`, byte for byte: one line per event written straight into a
  * large output buffer (flushed in big chunks), and the discarded events/packets warnings on stderr.
  *
- * Everything of a line that depends only on the event class (trace fields, log level, name) is
- * built once per event class; the timestamp and the scopes are formatted per event.
+ * Each event's line after the timestamp is formatted while the event is decoded, by a function
+ * compiled per event record class (compileTextLine: the constant parts, trace fields and name,
+ * are in it), into a region of the same buffer as the output (TextLines); printing an event is
+ * formatting its timestamp and delta, then one `copyWithin`.
  */
 import type {
-  DecodeState,
   EventRuntime,
   MsgRecord,
   NsTime,
   PrintOptions,
+  ScopeFn,
   StreamCursor,
+  TextLines,
   TraceRuntime,
 } from '../ctf/reader/index.js';
-import { DecodeStatus, MsgType, TEXT_SLACK, wnano, wudec } from '../ctf/reader/index.js';
+import {
+  compileTextLine,
+  DecodeStatus,
+  MsgType,
+  TEXT_SLACK,
+  wnano,
+  wudec,
+} from '../ctf/reader/index.js';
 import type { TextOptions } from './view-options.js';
 
 const LOG_LEVEL_NAMES = [
@@ -87,9 +97,40 @@ export interface SinkIo {
   warn(line: string): void;
 }
 
+/** Output bytes before a flush; the output region is larger by PREFIX_MAX + slack. */
+const OUT_BYTES = FLUSH_AT + (1 << 18);
+/** Room for a timestamp and delta, whatever the options. */
+const PREFIX_MAX = 256;
+
+/** Bytes of each of an input's two line regions (see TextLines), by number of inputs. */
+function regionBytesFor(inputs: number): number {
+  const per = Math.floor((16 << 20) / Math.max(1, 2 * inputs));
+  return Math.max(1 << 13, Math.min(1 << 16, 2 ** Math.floor(Math.log2(Math.max(1, per)))));
+}
+
+/** "0000".."9999" as little-endian 32-bit words (four ASCII digits each). */
+const DIGITS4 = (() => {
+  const t = new Uint32Array(10000);
+  for (let i = 0; i < 10000; i++) {
+    const d0 = 48 + Math.floor(i / 1000);
+    const d1 = 48 + (Math.floor(i / 100) % 10);
+    const d2 = 48 + (Math.floor(i / 10) % 10);
+    const d3 = 48 + (i % 10);
+    t[i] = (d0 | (d1 << 8) | (d2 << 16) | (d3 << 24)) >>> 0;
+  }
+  return t;
+})();
+
 export class TextSink {
-  private out: Uint8Array = new Uint8Array(FLUSH_AT + (1 << 16));
+  /**
+   * The output region `[0, OUT_BYTES)`, then the line regions of the inputs (TextLines): lines
+   * are copied to the output with `copyWithin`.
+   */
+  readonly mem: Uint8Array;
+  private readonly dv: DataView;
   private o = 0;
+  /** For MuxOptions.lines. */
+  readonly lines: TextLines;
   private readonly print: PrintOptions;
   private readonly wall: WallClock;
   // babeltrace2's last_real_timestamp / last_cycles_timestamp (-1: none yet).
@@ -100,13 +141,66 @@ export class TextSink {
   private lastCycles = 0n;
   private negativeWarned = false;
   private readonly ts: NsTime = { sec: 0, nsec: 0 };
+  /** The common case: `[time] (+delta) ` without names, cycles or fallbacks. */
+  private readonly plain: boolean;
+  /** Cached `HH:MM:SS.` (or date) of `cachedSec` as little-endian words (see wallWords). */
+  private cachedSec = Number.NaN;
+  private cachedWords = new Uint32Array(8);
+  private cachedLen = 0;
 
   constructor(
     private readonly opts: TextOptions,
     private readonly io: SinkIo,
+    /** Number of muxer inputs (data streams): sizes the line regions. */
+    inputs = 1,
   ) {
     this.print = { payloadNames: opts.names.payload, contextNames: opts.names.context };
     this.wall = new WallClock(opts);
+    const regionBytes = regionBytesFor(inputs);
+    this.mem = new Uint8Array(OUT_BYTES + 2 * inputs * regionBytes);
+    this.dv = new DataView(this.mem.buffer);
+    this.plain = !opts.names.header && !opts.clockCycles;
+    this.lines = {
+      mem: this.mem,
+      regionBase: OUT_BYTES,
+      regionBytes,
+      eventObjects: true,
+      lineFor: (ev) => this.compileLine(ev),
+    };
+  }
+
+  /** The line function of an event record class (everything after the timestamp). */
+  private compileLine(ev: EventRuntime): ScopeFn {
+    const sc = ev.sc;
+    const names = this.opts.names;
+    return compileTextLine({
+      prefix: ev.textHeader ?? this.header(ev, sc.trace, sc.clock !== null),
+      packetContext: sc.contextPrinted,
+      scopeNames: names.scope,
+      scopes: [
+        {
+          fc: sc.sc.eventCommonContext,
+          name: 'stream.event.context',
+          printed: sc.commonPrinted,
+          printNames: names.context,
+          slots: 'common',
+        },
+        {
+          fc: ev.ec.specContext,
+          name: 'event.context',
+          printed: ev.specPrinted,
+          printNames: names.context,
+          slots: 'spec',
+        },
+        {
+          fc: ev.ec.payload,
+          name: 'event.fields',
+          printed: ev.payloadPrinted,
+          printNames: names.payload,
+          slots: 'payload',
+        },
+      ],
+    });
   }
 
   /** Formats a packet's context right after it is decoded (its bytes are in the window). */
@@ -117,9 +211,19 @@ export class TextSink {
     const saveP = st.p;
     const saveO = st.o;
     const saveOut = st.out;
+    const saveEnd = st.oend;
+    const saveO0 = st.o0;
+    const saveGrow = st.grow;
     const saveSlots = st.slots;
     st.out = this.scratch;
     st.o = 0;
+    st.oend = this.scratch.length;
+    st.grow = (need: number): void => {
+      const b = new Uint8Array(2 * (st.o + need));
+      b.set(st.out.subarray(0, st.o));
+      st.out = b;
+      st.oend = b.length;
+    };
     st.p = c.ctxStartBits;
     st.slots = null;
     const fn = rt.textContext(this.print);
@@ -129,24 +233,17 @@ export class TextSink {
     st.p = saveP;
     st.o = saveO;
     st.out = saveOut;
+    st.oend = saveEnd;
+    st.o0 = saveO0;
+    st.grow = saveGrow;
     st.slots = saveSlots;
     return bytes;
   }
 
   private scratch: Uint8Array = new Uint8Array(2 * TEXT_SLACK);
 
-  private room(n: number): void {
-    if (this.o + n <= this.out.length) return;
-    let size = this.out.length;
-    while (this.o + n > size) size *= 2;
-    const b = new Uint8Array(size);
-    b.set(this.out.subarray(0, this.o));
-    this.out = b;
-  }
-
   private putAscii(s: string): void {
-    this.room(s.length);
-    const out = this.out;
+    const out = this.mem;
     let o = this.o;
     for (let i = 0; i < s.length; i++) out[o++] = s.charCodeAt(i) & 0xff;
     this.o = o;
@@ -154,7 +251,7 @@ export class TextSink {
 
   flush(): void {
     if (this.o > 0) {
-      this.io.write(this.out.subarray(0, this.o));
+      this.io.write(this.mem.subarray(0, this.o));
       this.o = 0;
     }
   }
@@ -277,8 +374,7 @@ export class TextSink {
       if (!fallback) {
         const hms = this.wall.hms(sec);
         if (hms !== null) {
-          this.room(hms.length + 9);
-          const out = this.out;
+          const out = this.mem;
           let o = this.o;
           for (let i = 0; i < hms.length; i++) out[o++] = hms[i]!;
           this.o = wnano(out, o, nsec);
@@ -289,93 +385,126 @@ export class TextSink {
       }
     }
     if (negative) this.putAscii('-');
-    this.room(32);
-    this.o = wudec(this.out, this.o, sec);
+    this.o = wudec(this.mem, this.o, sec);
     this.putAscii('.');
-    this.put9(nsec);
+    this.o = wnano(this.mem, this.o, nsec);
   }
 
-  private put9(n: number): void {
-    this.room(9);
-    this.o = wnano(this.out, this.o, n);
-  }
-
-  /** Prints an event record (its bytes are still in its window buffer). */
+  /** Prints an event record: its timestamp, then its line (formatted while it was decoded). */
   event(r: MsgRecord): void {
-    const ev = r.ev!;
-    const sc = ev.sc;
-    const hasClock = sc.clock !== null;
-    if (hasClock) this.timestampEvent(r);
-    const h = ev.textHeader ?? this.header(ev, r.input.ds.trace, hasClock);
-    const pt = sc.contextPrinted ? (r.packetUser as Uint8Array | null) : null;
-    this.room(h.length + (pt ? pt.length : 0) + 64 + TEXT_SLACK);
-    let out = this.out;
-    let o = this.o;
-    for (let i = 0; i < h.length; i++) out[o++] = h[i]!;
-    let startLine = true;
-    const scopeNames = this.opts.names.scope;
-    if (pt) {
-      if (scopeNames) o = putLatin1(out, o, 'stream.packet.context = ');
-      for (let i = 0; i < pt.length; i++) out[o++] = pt[i]!;
-      startLine = false;
-    }
-    if (sc.commonPrinted || ev.specPrinted || ev.payloadPrinted) {
-      const st = r.input.stateFor(r);
-      const obj = r.obj;
-      if (sc.commonPrinted) {
-        if (!startLine) {
-          out[o++] = 44;
-          out[o++] = 32;
-        }
-        startLine = false;
-        if (scopeNames) o = putLatin1(out, o, 'stream.event.context = ');
-        st.slots = obj ? obj.common : null;
-        this.o = o;
-        this.runText(st, r.evCommonBits, sc.textCommon(this.print));
-        out = this.out;
-        o = this.o;
-      }
-      if (ev.specPrinted) {
-        if (!startLine) {
-          out[o++] = 44;
-          out[o++] = 32;
-        }
-        startLine = false;
-        if (scopeNames) o = putLatin1(out, o, 'event.context = ');
-        st.slots = obj ? obj.spec : null;
-        this.o = o;
-        this.runText(st, r.evSpecBits, ev.textSpec(this.print));
-        out = this.out;
-        o = this.o;
-      }
-      if (ev.payloadPrinted) {
-        if (!startLine) {
-          out[o++] = 44;
-          out[o++] = 32;
-        }
-        if (scopeNames) o = putLatin1(out, o, 'event.fields = ');
-        st.slots = obj ? obj.payload : null;
-        this.o = o;
-        this.runText(st, r.evPayloadBits, ev.textPayload(this.print));
-        out = this.out;
-        o = this.o;
+    const ls = r.lineStart;
+    const le = r.lineEnd;
+    const len = le - ls;
+    if (this.o + len + PREFIX_MAX > OUT_BYTES) {
+      this.flush();
+      if (len + PREFIX_MAX > OUT_BYTES) {
+        this.bigLine(r);
+        return;
       }
     }
-    out[o++] = 10;
-    this.o = o;
-    if (o >= FLUSH_AT) this.flush();
+    if (r.ev!.sc.clock !== null) {
+      const sec = r.sec;
+      if (
+        this.plain &&
+        r.tsState === 1 &&
+        sec >= 0 &&
+        (this.opts.clockSeconds || sec === this.cachedSec || this.cacheWall(sec))
+      ) {
+        this.plainTimestamp(sec, r.nsec);
+      } else this.timestampEvent(r);
+    }
+    const buf = r.lineBuf!;
+    const mem = this.mem;
+    // copyWithin: no view allocated (bench/view: a line is copied per event).
+    if (buf === mem) mem.copyWithin(this.o, ls, le);
+    else mem.set(buf.subarray(ls, le), this.o);
+    this.o += len;
+    if (this.o >= FLUSH_AT) this.flush();
   }
 
-  /** Runs a text decoder at `at`; leaves TEXT_SLACK + 64 bytes free after its output. */
-  private runText(st: DecodeState, at: number, fn: (st: DecodeState) => number): void {
-    this.room(TEXT_SLACK + 64);
-    st.p = at;
-    st.out = this.out;
-    st.o = this.o;
-    if (fn(st) !== DecodeStatus.Ok) throw new Error('event decoding failed after validation');
-    this.out = st.out;
-    this.o = st.o;
-    this.room(TEXT_SLACK + 64);
+  /** A line larger than the output region: written on its own. */
+  private bigLine(r: MsgRecord): void {
+    if (r.ev!.sc.clock !== null) this.timestampEvent(r);
+    this.flush();
+    this.io.write(r.lineBuf!.subarray(r.lineStart, r.lineEnd));
+  }
+
+  /** `[HH:MM:SS.nnnnnnnnn] (+S.NNNNNNNNN) ` (or `[SEC.nnnnnnnnn]`): the usual prefix, fast. */
+  private plainTimestamp(sec: number, nsec: number): void {
+    const mem = this.mem;
+    const dv = this.dv;
+    let o = this.o;
+    mem[o++] = 91;
+    if (this.opts.clockSeconds) {
+      o = wudec(mem, o, sec);
+      mem[o++] = 46;
+    } else {
+      // Whole words: the bytes written past the prefix are overwritten next.
+      const w = this.cachedWords;
+      const n = this.cachedLen;
+      for (let i = 0, k = 0; k < n; i++, k += 4) dv.setUint32(o + k, w[i]!, true);
+      o += n;
+    }
+    o = this.nano9(o, nsec);
+    mem[o++] = 93;
+    mem[o++] = 32;
+    if (this.opts.delta) {
+      mem[o++] = 40;
+      mem[o++] = 43;
+      if (this.lastSet) {
+        let ds = sec - this.lastSec;
+        let dn = nsec - this.lastNsec;
+        if (dn < 0) {
+          dn += NS;
+          ds--;
+        }
+        if (ds >= 0) {
+          o = wudec(mem, o, ds);
+          mem[o++] = 46;
+          o = this.nano9(o, dn);
+        } else {
+          // A negative int64 delta printed as uint64 (rare: the `+` is part of the text).
+          this.o = o - 1;
+          this.putAscii(negativeDelta(ds, dn));
+          o = this.o;
+        }
+      } else {
+        // +?.?????????
+        dv.setUint32(o, 0x3f2e3f, true);
+        dv.setUint32(o + 3, 0x3f3f3f3f, true);
+        dv.setUint32(o + 7, 0x3f3f3f3f, true);
+        o += 11;
+      }
+      mem[o++] = 41;
+      mem[o++] = 32;
+    }
+    this.lastSec = sec;
+    this.lastNsec = nsec;
+    this.lastSet = true;
+    this.o = o;
+  }
+
+  /** Nine digits of `v` (0..999999999) at `o`. */
+  private nano9(o: number, v: number): number {
+    const a = Math.floor(v / 100000000);
+    const r = v - a * 100000000;
+    const b = Math.floor(r / 10000);
+    this.mem[o] = 48 + a;
+    this.dv.setUint32(o + 1, DIGITS4[b]!, true);
+    this.dv.setUint32(o + 5, DIGITS4[r - b * 10000]!, true);
+    return o + 9;
+  }
+
+  /** Caches the `HH:MM:SS.` of a second (false: out of range; the general path reports it). */
+  private cacheWall(sec: number): boolean {
+    const hms = this.wall.hms(sec);
+    if (hms === null) return false;
+    const words = new Uint32Array(Math.ceil(hms.length / 4) + 1);
+    for (let i = 0; i < hms.length; i++) words[i >>> 2]! |= hms[i]! << ((i & 3) * 8);
+    this.cachedWords = words;
+    this.cachedLen = hms.length;
+    this.cachedSec = sec;
+    return true;
   }
 
   private timestampEvent(c: MsgRecord): void {
@@ -395,10 +524,11 @@ export class TextSink {
       return;
     }
     const t = this.ts;
-    const ok = c.input.ds.sc.clock!.toNs(c.csHi, c.csLo, t);
-    this.room(128);
+    const ok = c.tsState === 1;
+    t.sec = c.sec;
+    t.nsec = c.nsec;
     if (names) this.putAscii('timestamp = ');
-    else this.out[this.o++] = 91;
+    else this.mem[this.o++] = 91;
     if (!ok) {
       // Unreachable after the muxer (it fails first); babeltrace2 keeps the previous delta.
       this.putAscii('Error');
@@ -415,22 +545,20 @@ export class TextSink {
           this.deltaSec = ds;
           this.deltaNsec = dn;
         } else {
-          // A negative int64 delta printed as uint64.
-          const d = BigInt.asUintN(64, BigInt(ds) * 1_000_000_000n + BigInt(dn));
           this.deltaKind = 2;
-          this.deltaBig = `+${d / 1_000_000_000n}.${(d % 1_000_000_000n).toString().padStart(9, '0')}`;
+          this.deltaBig = negativeDelta(ds, dn);
         }
       }
       this.lastSec = t.sec;
       this.lastNsec = t.nsec;
       this.lastSet = true;
       if (this.opts.clockSeconds && t.sec >= 0) {
-        let o = wudec(this.out, this.o, t.sec);
-        this.out[o++] = 46;
-        this.o = wnano(this.out, o, t.nsec);
+        let o = wudec(this.mem, this.o, t.sec);
+        this.mem[o++] = 46;
+        this.o = wnano(this.mem, o, t.nsec);
       } else this.wallTime(t);
     }
-    const out = this.out;
+    const out = this.mem;
     let o = this.o;
     if (!names) {
       out[o++] = 93;
@@ -480,8 +608,8 @@ export class TextSink {
 
   /** A discarded events/packets message: babeltrace2's stderr warning. */
   discarded(r: MsgRecord): void {
-    const line = discardedWarning(r, (cycles) => this.wallString(r, cycles));
     this.flush();
+    const line = discardedWarning(r, (cycles) => this.wallString(r, cycles));
     this.io.warn(line);
   }
 
@@ -493,7 +621,7 @@ export class TextSink {
     if (!clock.toNs(Number(cycles >> 32n), Number(cycles & 0xffffffffn), t)) return 'Error';
     const saveO = this.o;
     this.wallTime(t);
-    const s = String.fromCharCode.apply(null, this.out.subarray(saveO, this.o) as unknown as number[]);
+    const s = String.fromCharCode.apply(null, this.mem.subarray(saveO, this.o) as unknown as number[]);
     this.o = saveO;
     return s;
   }
@@ -502,6 +630,12 @@ export class TextSink {
   get pending(): number {
     return this.o;
   }
+}
+
+/** A negative int64 delta printed as uint64 (`+S.NNNNNNNNN`). */
+function negativeDelta(ds: number, dn: number): string {
+  const d = BigInt.asUintN(64, BigInt(ds) * 1_000_000_000n + BigInt(dn));
+  return `+${d / 1_000_000_000n}.${(d % 1_000_000_000n).toString().padStart(9, '0')}`;
 }
 
 export function formatUuid(u: Uint8Array): string {

@@ -23,9 +23,9 @@ export function testLayout(): PacketLayout {
   };
 }
 
-/** A clock on performance.now with base 0 (timestamps are ns since the thread's time origin). */
+/** The tracer's clock: CLOCK_MONOTONIC through process.hrtime.bigint. */
 export function testClock(): MonotonicClock {
-  return new MonotonicClock(() => performance.now(), 0, 0);
+  return new MonotonicClock(process.hrtime.bigint);
 }
 
 /** Writes one 8-byte record; false when it was discarded. The fast path is the generated code's. */

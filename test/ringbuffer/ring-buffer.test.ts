@@ -213,9 +213,24 @@ test('bad configurations and foreign buffers are refused with a clear error', ()
   );
 });
 
-test('the clock splits values past 2^53 ns exactly; calibration recovers a known base', () => {
-  const c = MonotonicClock.fromBase(() => 1.5, (1n << 60n) + 5n);
-  assert.equal(c.nowBigInt(), (1n << 60n) + 5n + 1_500_000n);
+test('the clock splits any u64 exactly into lo/hi words; calibration recovers a known base', () => {
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (v) => {
+      const c = new MonotonicClock(() => v);
+      c.sample();
+      assert.equal(c.lo, Number(v & 0xffffffffn));
+      assert.equal(c.hi, Number(v >> 32n));
+      assert.equal(c.nowBigInt(), v);
+    }),
+  );
+  // The tracer's reader: CLOCK_MONOTONIC, which never goes back.
+  const m = new MonotonicClock(process.hrtime.bigint);
+  let prev = m.nowBigInt();
+  for (let i = 0; i < 1000; i++) {
+    const t = m.nowBigInt();
+    assert.ok(t >= prev);
+    prev = t;
+  }
   const base = 123_456_789_012n;
   let t = 1_000_000;
   const ref = () => BigInt((t += 37)) + base;

@@ -4,6 +4,13 @@
  * current window (a byte buffer holding part of the stream file).
  */
 import type { StringSlots } from './decoder-compiler.js';
+
+/** The string slots of a (recycled) event object, one set per scope (see EventObject). */
+export interface EventSlots {
+  readonly common: StringSlots;
+  readonly spec: StringSlots;
+  readonly payload: StringSlots;
+}
 import type { Regs } from './text-helpers.js';
 
 /** What a generated decoder returns. */
@@ -65,14 +72,24 @@ export class DecodeState implements Regs {
   hi = 0;
   lo = 0;
 
-  /** Text output. */
+  /** Text output: bytes are written at `o`, up to `oend` (exclusive). */
   out: Uint8Array;
   o = 0;
-  /** Grows `out` to hold `need` more bytes after `o` (set by the owner). */
+  oend: number;
+  /** Text lines: where the line being written started (moved by `grow` with the line). */
+  o0 = 0;
+  /**
+   * Makes room for `need` more bytes after `o`, updating `out`, `o` and `oend` (the default
+   * copies `out[0, o)` into a larger buffer; owners may set another policy).
+   */
   grow: (need: number) => void;
 
   /** Text mode: the string fields of the event object being printed (null: plain strings). */
   slots: StringSlots | null = null;
+  /** Text lines (compileTextLine): the event object (its string slots), or null. */
+  obj: EventSlots | null = null;
+  /** Text lines: the packet context's text, when the stream class prints it. */
+  pctx: Uint8Array = new Uint8Array(0);
 
   /** Values mode: the value built by the last decoder run. */
   value: unknown = undefined;
@@ -87,12 +104,14 @@ export class DecodeState implements Regs {
     this.sv = new Float64Array(Math.max(1, storedValueCount));
     this.svBig = new Array(Math.max(1, storedValueCount)).fill(undefined);
     this.out = new Uint8Array(1 << 16);
+    this.oend = this.out.length;
     this.grow = (need: number): void => {
       let size = this.out.length;
       while (this.o + need > size) size *= 2;
       const n = new Uint8Array(size);
       n.set(this.out.subarray(0, this.o));
       this.out = n;
+      this.oend = size;
     };
   }
 

@@ -24,6 +24,12 @@ export interface CompileOptions {
   readonly mode: CompileMode;
   /** Text mode: print member names (`a = 1`) and array indexes (`[0] = 1`). */
   readonly printNames?: boolean;
+  /**
+   * Text mode: also validate, apply special meanings, clock updates and stored values, exactly
+   * as the skip flavour does (same checks at the same places, so the same errors): one pass
+   * instead of a skip pass then a text pass.
+   */
+  readonly validate?: boolean;
   /** Used in error messages: `event.fields`, `stream.packet.context`, ... */
   readonly scopeName: string;
 }
@@ -284,14 +290,19 @@ class Gen {
   private known: Known = { mod: 1, rem: 0 };
   /** The scope mixes byte orders: track the last one at run time (babeltrace2's rule). */
   private readonly trackBo: boolean;
+  /** Text flavour that validates like the skip flavour (CompileOptions.validate). */
+  private readonly validate: boolean;
+  /** > 0 while a merged bounds check covers the fields being generated. */
+  private suppress = 0;
 
   constructor(
-    private readonly opts: CompileOptions,
+    private opts: CompileOptions,
     ...roots: IrFieldClass[]
   ) {
+    this.validate = opts.mode === 'text' && opts.validate === true;
     // babeltrace2 checks byte order changes within one scope (one BFCR run).
     this.trackBo =
-      opts.mode === 'skip' &&
+      (opts.mode === 'skip' || this.validate) &&
       roots.some((root) => {
         const bos = new Set<string>();
         byteOrdersIn(root, bos);
@@ -301,6 +312,11 @@ class Gen {
 
   get mode(): CompileMode {
     return this.opts.mode;
+  }
+
+  /** Bounds checks, meanings and malformed-data errors are generated (skip or validating text). */
+  private get checking(): boolean {
+    return this.opts.mode === 'skip' || (this.opts.mode === 'text' && this.validate);
   }
 
   emit(s: string): void {
@@ -362,8 +378,15 @@ class Gen {
       this.staticUsed += k;
       return;
     }
+    if (k > TEXT_SLACK) {
+      this.emit(
+        `if (o + ${k + TEXT_SLACK} > oend) { st.o = o; st.grow(${k + TEXT_SLACK}); out = st.out; o = st.o; oend = st.oend; }`,
+      );
+      this.staticUsed = 0;
+      return;
+    }
     const need = k >= 0 ? String(TEXT_SLACK) : `${n} + ${TEXT_SLACK}`;
-    this.emit(`if (o + ${need} > out.length) { st.o = o; st.grow(${need}); out = st.out; }`);
+    this.emit(`if (o + ${need} > oend) { st.o = o; st.grow(${need}); out = st.out; o = st.o; oend = st.oend; }`);
     this.staticUsed = k >= 0 ? k : 0;
   }
 
@@ -390,7 +413,7 @@ class Gen {
   }
 
   private check(bits: string, what: string): void {
-    if (this.mode !== 'skip') return;
+    if (!this.checking || this.suppress > 0) return;
     this.emit(`if (p + ${bits} > lim) return st.short(p, ${bits}, ${this.str(what)});`);
   }
 
@@ -624,7 +647,10 @@ class Gen {
   private intField(fc: IrInt, what: string, target: string | null): void {
     this.align(fc.alignment);
     const mode = this.mode;
-    const needRead = mode === 'skip' ? skipNeedsRead(fc) : fc.inIr || fc.storingIndex >= 0;
+    const needRead =
+      mode === 'skip'
+        ? skipNeedsRead(fc)
+        : fc.inIr || fc.storingIndex >= 0 || (this.checking && skipNeedsRead(fc));
     this.check(String(fc.size), what);
     this.boCheck(fc.byteOrder, what);
     if (!needRead) {
@@ -634,8 +660,8 @@ class Gen {
     }
     this.readInt(fc.size, fc.byteOrder, fc.isSigned);
     this.storeInt(fc);
-    if (mode === 'skip') this.meaningAndClock(fc, what);
-    else if (mode === 'text' && fc.inIr) this.printInt(fc);
+    if (this.checking) this.meaningAndClock(fc, what);
+    if (mode === 'text' && fc.inIr) this.printInt(fc);
     else if (mode === 'values' && fc.inIr && target !== null) this.emit(`${target}${this.valueOfInt(fc)};`);
   }
 
@@ -695,7 +721,7 @@ class Gen {
   private stringField(what: string, target: string | null): void {
     this.align(8);
     this.emit('t = p >>> 3; n = u8.indexOf(0, t);');
-    if (this.mode === 'skip') {
+    if (this.checking) {
       this.emit(
         `if (n < 0 || n >= (lim >>> 3)) return st.short(p, ((lim >>> 3) - t + 1) * 8, ${this.str(`${what}: unterminated string`)});`,
       );
@@ -732,29 +758,25 @@ class Gen {
       return;
     }
     const printed = fc.inIr;
-    if (mode === 'text') {
-      if (!printed) {
-        this.withMuted(() => {
-          for (const m of fc.members) this.field(m.fc, `${what}.${m.name}`, null);
-        });
+    if (mode === 'text' && this.validate) {
+      // The skip flavour's merged bounds checks, at the same places (same errors).
+      const size = fixedSizeBits(fc);
+      if (
+        size >= 0 &&
+        ((!skipNeedsRead(fc) && !this.trackBo && this.byteAligned) || this.known.mod >= fc.alignment)
+      ) {
+        this.check(String(size), what);
+        this.suppress++;
+        try {
+          this.textStruct(fc, what);
+        } finally {
+          this.suppress--;
+        }
         return;
       }
-      this.room('4');
-      this.put('{');
-      let first = true;
-      for (const m of fc.members) {
-        if (!m.fc.inIr) {
-          this.withMuted(() => this.field(m.fc, `${what}.${m.name}`, null));
-          continue;
-        }
-        this.room(String(m.name.length + 8));
-        this.put(first ? ' ' : ', ');
-        first = false;
-        if (this.opts.printNames) this.put(`${m.name} = `);
-        this.field(m.fc, `${what}.${m.name}`, null);
-      }
-      this.room('4');
-      this.put(' }');
+    }
+    if (mode === 'text') {
+      this.textStruct(fc, what);
       return;
     }
     // values
@@ -767,12 +789,37 @@ class Gen {
     if (obj && target !== null) this.emit(`${target}${obj};`);
   }
 
+  private textStruct(fc: IrFieldClass & { type: 'struct' }, what: string): void {
+    if (!fc.inIr) {
+      this.withMuted(() => {
+        for (const m of fc.members) this.field(m.fc, `${what}.${m.name}`, null);
+      });
+      return;
+    }
+    this.room('4');
+    this.put('{');
+    let first = true;
+    for (const m of fc.members) {
+      if (!m.fc.inIr) {
+        this.withMuted(() => this.field(m.fc, `${what}.${m.name}`, null));
+        continue;
+      }
+      this.room(String(m.name.length + 8));
+      this.put(first ? ' ' : ', ');
+      first = false;
+      if (this.opts.printNames) this.put(`${m.name} = `);
+      this.field(m.fc, `${what}.${m.name}`, null);
+    }
+    this.room('4');
+    this.put(' }');
+  }
+
   private lengthExpr(fc: IrFieldClass & { type: 'array' | 'sequence' }, what: string): string {
     if (fc.type === 'array') return String(fc.length);
     const k = fc.storedLengthIndex;
     const nv = this.newTmp();
     this.emit(`const ${nv} = sv[${k}];`);
-    if (this.mode === 'skip') {
+    if (this.checking) {
       this.emit(
         `if (!(${nv} >= 0 && ${nv} <= 9007199254740991)) return st.fail(p, ${this.str(`${what}: invalid sequence length`)} + ' ' + (${nv} === ${nv} ? ${nv} : st.svBig[${k}]));`,
       );
@@ -786,10 +833,14 @@ class Gen {
     target: string | null,
   ): void {
     const mode = this.mode;
+    if (mode === 'text' && this.validate && !fc.inIr) {
+      // Not printed: exactly the skip flavour (same checks).
+      this.withMuted(() => this.arrayField(fc, what, null));
+      return;
+    }
     const len = this.lengthExpr(fc, what);
     const isStatic = fc.type === 'array';
     const elem = fc.elem;
-    const _before = this.known;
     // babeltrace2 aligns an array or sequence to its element's alignment even when it is empty.
     this.align(fc.elem.alignment);
     const aligned = this.known;
@@ -823,6 +874,18 @@ class Gen {
         ? this.afterFixed(aligned, fc.length * elemSize)
         : this.afterDynamic(aligned, elemSize);
       return;
+    }
+    // Validating text: the skip flavour checks such an array at once; so do we.
+    const oneCheck =
+      mode === 'text' &&
+      this.validate &&
+      elemSize >= 0 &&
+      !skipNeedsRead(elem) &&
+      !this.trackBo &&
+      elemSize % elemAlign === 0;
+    if (oneCheck) {
+      this.check(`${len} * ${elemSize}`, what);
+      this.suppress++;
     }
     const printed = fc.inIr && mode !== 'skip';
     const i = this.newLoopVar();
@@ -876,6 +939,7 @@ class Gen {
     } else if (arr && target !== null) {
       this.emit(`${target}${arr};`);
     }
+    if (oneCheck) this.suppress--;
     this.known =
       isStatic && elemSize >= 0 && elemSize % elemAlign === 0
         ? this.afterFixed(aligned, fc.length * elemSize)
@@ -918,7 +982,7 @@ class Gen {
         this.emit(`${j === 0 ? '' : 'else '}if (b >= ${r.lower}n && b <= ${r.upper}n) ${opt} = ${idx};`);
       });
     });
-    if (this.mode === 'skip') {
+    if (this.checking) {
       this.emit(
         `if (${opt} < 0) return st.fail(p, ${this.str(`${what}: no variant option is selected by`)} + ' ' + (${tag} === ${tag} ? ${tag} : st.svBig[${k}]));`,
       );
@@ -960,28 +1024,70 @@ class Gen {
       after.length === 0 ? before : { mod: Math.max(1, mod), rem: rem < 0 ? 0 : rem % Math.max(1, mod) };
   }
 
-  /** Text mode: decode without printing (stored values only). */
+  /**
+   * Text mode: decode without printing (stored values only; when validating, exactly the skip
+   * flavour, which also checks).
+   */
   private withMuted(f: () => void): void {
     const saved = this.opts;
-    (this as unknown as { opts: CompileOptions }).opts = { ...saved, mode: 'values' };
+    this.opts = { ...saved, mode: this.validate ? 'skip' : 'values' };
     try {
       f();
     } finally {
-      (this as unknown as { opts: CompileOptions }).opts = saved;
+      this.opts = saved;
     }
   }
 
+  /** Skip flavour under a merged bounds check. */
   private withoutChecks(f: () => void): void {
     const saved = this.opts;
-    (this as unknown as { opts: CompileOptions }).opts = { ...saved, mode: 'skip' };
-    const origCheck = this.check;
-    this.check = (): void => {};
+    this.opts = { ...saved, mode: 'skip' };
+    this.suppress++;
     try {
       f();
     } finally {
-      this.check = origCheck;
-      (this as unknown as { opts: CompileOptions }).opts = saved;
+      this.suppress--;
+      this.opts = saved;
     }
+  }
+
+  /**
+   * An event record's whole text line after the timestamp (see compileTextLine): the constant
+   * prefix, the packet context text (st.pctx), the scopes with their separators, the newline.
+   */
+  buildLine(spec: TextLineSpec): ScopeFn {
+    this.roomUnknown();
+    const prefix = spec.prefix;
+    this.room(String(prefix.length + 64));
+    this.put(String.fromCharCode(...prefix));
+    let startLine = true;
+    if (spec.packetContext) {
+      if (spec.scopeNames) this.put('stream.packet.context = ');
+      this.emit('{');
+      this.emit('  const pc = st.pctx, pn = pc.length;');
+      this.room('pn');
+      this.emit('  for (let j = 0; j < pn; j++) out[o++] = pc[j];');
+      this.emit('}');
+      startLine = false;
+    }
+    for (const sc of spec.scopes) {
+      if (this.trackBo) this.emit('lbo = 0;');
+      if (!sc.fc) continue;
+      if (!sc.printed) {
+        this.withMuted(() => this.field(sc.fc!, sc.name, null));
+        continue;
+      }
+      this.room(String(sc.name.length + 8));
+      if (!startLine) this.put(', ');
+      startLine = false;
+      if (spec.scopeNames) this.put(`${sc.name} = `);
+      this.emit(`sl = ob === null ? null : ob.${sc.slots};`);
+      this.opts = { ...this.opts, printNames: sc.printNames };
+      this.field(sc.fc, sc.name, null);
+    }
+    this.room('1');
+    this.put('\n');
+    return this.finish(true);
   }
 
   /**
@@ -1005,13 +1111,14 @@ class Gen {
     return this.finish();
   }
 
-  private finish(): ScopeFn {
+  private finish(line = false): ScopeFn {
     const mode = this.mode;
     const head = [
       'const u8 = st.u8, dv = st.dv, lim = st.lim, pb = st.pb, sv = st.sv;',
       'let p = st.p, v = 0, hi = 0, lo = 0, t = 0, n = 0, d = 0;',
       this.trackBo ? 'let lbo = 0;' : '',
-      mode === 'text' ? 'let out = st.out, o = st.o; const sl = st.slots;' : '',
+      mode === 'text' ? 'let out = st.out, o = st.o, oend = st.oend;' : '',
+      mode === 'text' ? (line ? 'let sl = null; const ob = st.obj;' : 'const sl = st.slots;') : '',
     ];
     const tail = mode === 'text' ? ['st.p = p; st.o = o; return 0;'] : ['st.p = p; return 0;'];
     const body = [...head.map((l) => `  ${l}`), ...this.lines, ...tail.map((l) => `  ${l}`)].join('\n');
@@ -1023,6 +1130,42 @@ class Gen {
     ) => ScopeFn;
     return factory(HELPERS, this.consts, this.strs);
   }
+}
+
+/** One scope of an event record's text line. */
+export interface TextLineScope {
+  /** The scope's field class (null: the scope is absent). */
+  readonly fc: IrFieldClass | null;
+  /** `stream.event.context`, `event.context` or `event.fields` (errors, `--names scope`). */
+  readonly name: string;
+  /** babeltrace2 prints the scope (scopeIsPrinted); otherwise it is only validated. */
+  readonly printed: boolean;
+  readonly printNames: boolean;
+  /** Which string slots of the event object (st.obj) the scope uses. */
+  readonly slots: 'common' | 'spec' | 'payload';
+}
+
+export interface TextLineSpec {
+  /** Bytes printed first (trace fields, event name: constant per event record class). */
+  readonly prefix: Uint8Array;
+  /** The stream class prints its packet context: st.pctx holds its text. */
+  readonly packetContext: boolean;
+  /** `--names scope`: `stream.packet.context = ` etc. before each scope. */
+  readonly scopeNames: boolean;
+  readonly scopes: readonly TextLineScope[];
+}
+
+/**
+ * Compiles an event record class into one function that validates its contexts and payload
+ * (exactly as compileSkipScopes does: same checks, same errors, same stored values) and writes
+ * its whole babeltrace2 text line after the timestamp into st.out at st.o (room is made through
+ * st.grow when st.oend is reached). Strings use the string slots of st.obj (babeltrace2's
+ * recycled event object, see EventObject). One pass instead of a skip pass and a text pass.
+ */
+export function compileTextLine(spec: TextLineSpec): ScopeFn {
+  const present = spec.scopes.flatMap((s) => (s.fc ? [s.fc] : []));
+  const g = new Gen({ mode: 'text', validate: true, scopeName: spec.scopes[0]?.name ?? '' }, ...present);
+  return g.buildLine(spec);
 }
 
 /** Compiles consecutive scopes into one skip function (marks: where each next scope starts). */

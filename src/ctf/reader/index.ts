@@ -23,6 +23,10 @@ export { DecodeState, DecodeStatus } from './decode-state.js';
 export {
   byteStringToText,
   compileScope,
+  compileTextLine,
+  type ScopeFn,
+  type TextLineScope,
+  type TextLineSpec,
   fixedSizeBits,
   scopeIsPrinted,
   TEXT_SLACK,
@@ -33,9 +37,18 @@ export { EventObject } from './event-object.js';
 export { type EntryKind, joinPath, type ReaderHost } from './host.js';
 export { type Metadata, type MetadataOptions, readMetadata } from './metadata.js';
 export { decodeMetadataStream, type MetadataText } from './metadata-stream.js';
-export { BATCH, compareMessages, MsgRecord, Muxer, MuxInput, type MuxOptions } from './muxer.js';
+export {
+  BATCH,
+  compareMessages,
+  MsgRecord,
+  Muxer,
+  MuxInput,
+  type MuxOptions,
+  type TextLines,
+} from './muxer.js';
 export {
   type IndexEntry,
+  type LineProvider,
   MSG_WEIGHT,
   MsgType,
   type PacketProps,

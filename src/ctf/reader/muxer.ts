@@ -10,7 +10,7 @@ import { compareNsTime, type NsTime } from './clock-time.js';
 import { DecodeState } from './decode-state.js';
 import { TraceError } from './errors.js';
 import { EventObject } from './event-object.js';
-import { MSG_WEIGHT, MsgType, type StreamCursor, type WinBuf } from './stream-cursor.js';
+import { type LineProvider, MSG_WEIGHT, MsgType, type StreamCursor, type WinBuf } from './stream-cursor.js';
 import type { EventRuntime } from './trace-runtime.js';
 import type { DataStream } from './trace-set.js';
 
@@ -55,6 +55,10 @@ export class MsgRecord {
   svBig: (bigint | undefined)[] | null = null;
   packetUser: unknown = null;
   obj: EventObject | null = null;
+  /** Text lines (MuxOptions.lines): the event's line is `lineBuf[lineStart, lineEnd)`. */
+  lineBuf: Uint8Array | null = null;
+  lineStart = 0;
+  lineEnd = 0;
   /** File of the message (errors). */
   path = '';
 
@@ -71,6 +75,22 @@ export interface MuxOptions {
   readonly keepBytes: boolean;
   /** Emulate babeltrace2's event object pools (its empty-string quirk in text output). */
   readonly eventObjects: boolean;
+  /** Format each event's text line while decoding it (text output), instead of keeping its bytes. */
+  readonly lines?: TextLines;
+}
+
+/**
+ * Where the lines formatted while decoding go. Input `i` writes the lines of a batch in region
+ * `2 * i + (batch number & 1)` of `mem` (`regionBytes` each, from `regionBase`), or in a buffer of
+ * its own when they do not fit: a batch is fetched only once every record of the batch before the
+ * previous one was consumed (a batch holds BATCH messages and at most BATCH - 1 records wait in
+ * the muxer's output batch), so a region is never overwritten while one of its lines waits.
+ * Sharing one buffer with the output lets the printer copy a line with `copyWithin`.
+ */
+export interface TextLines extends LineProvider {
+  readonly mem: Uint8Array;
+  readonly regionBase: number;
+  readonly regionBytes: number;
 }
 
 export class MuxInput {
@@ -85,6 +105,11 @@ export class MuxInput {
   private readonly svCount: number;
   /** A decode state for consumers re-decoding records (printing), made on first use. */
   private pst: DecodeState | null = null;
+  /** Text lines: the two regions of this input in `lines.mem`, and the next one to use. */
+  private lines: TextLines | null = null;
+  private regionA = 0;
+  private regionB = 0;
+  private parity = 0;
 
   constructor(
     readonly cursor: StreamCursor,
@@ -93,6 +118,28 @@ export class MuxInput {
     const u = ds.trace.tc.uuid;
     this.uuidKey = u ? Array.from(u, (b) => String.fromCharCode(b)).join('') : null;
     this.svCount = ds.trace.tc.storedValueCount;
+  }
+
+  /** Formats lines while decoding (MuxOptions.lines); `index` picks this input's regions. */
+  useLines(lines: TextLines, index: number): void {
+    this.lines = lines;
+    this.regionA = lines.regionBase + 2 * index * lines.regionBytes;
+    this.regionB = this.regionA + lines.regionBytes;
+    const c = this.cursor;
+    c.lines = lines;
+    const st = c.st;
+    // A line that does not fit its region moves to a buffer of its own, with the lines after it
+    // in the batch (the lines before stay where they are).
+    st.grow = (need: number): void => {
+      const len = st.o - st.o0;
+      const size = Math.max(1 << 16, 2 * (len + need));
+      const b = new Uint8Array(size);
+      b.set(st.out.subarray(st.o0, st.o));
+      st.out = b;
+      st.o0 = 0;
+      st.o = len;
+      st.oend = size;
+    };
   }
 
   /** A decode state positioned on record `r`'s bytes and stored values (for text/values decoders). */
@@ -140,6 +187,16 @@ export class MuxInput {
     this.qLen = 0;
     const c = this.cursor;
     const q = this.queue;
+    const lines = this.lines;
+    if (lines !== null) {
+      const st = c.st;
+      const at = this.parity === 0 ? this.regionA : this.regionB;
+      this.parity ^= 1;
+      st.out = lines.mem;
+      st.o = at;
+      st.o0 = at;
+      st.oend = at + lines.regionBytes;
+    }
     let k = 0;
     try {
       for (; k < BATCH; k++) {
@@ -173,7 +230,14 @@ export class MuxInput {
       const clock = this.ds.sc.clock;
       if (clock) r.tsState = clock.toNs(c.csHi, c.csLo, r) ? 1 : 2;
     }
-    if (c.type === MsgType.Event && opts.keepBytes) {
+    if (c.type === MsgType.Event && this.lines !== null) {
+      r.lineBuf = c.lineBuf;
+      r.lineStart = c.lineStart;
+      r.lineEnd = c.lineEnd;
+      r.obj = c.evObj;
+      c.evObj = null;
+      r.packetUser = c.packetUser;
+    } else if (c.type === MsgType.Event && opts.keepBytes) {
       const st = c.st;
       r.buf = c.buffer;
       r.buf.pins++;
@@ -208,6 +272,7 @@ export class MuxInput {
       r.obj = null;
     }
     r.packetUser = null;
+    r.lineBuf = null;
     r.ev = null;
     this.free.push(r);
   }
@@ -301,17 +366,31 @@ export class Muxer {
   private expect = Expect.Any;
   private expectedUuid: string | null = null;
   private readonly last: NsTime = { sec: MIN_SEC, nsec: MIN_NSEC };
-  /** The output batch (babeltrace2's muxer fills BATCH messages per call). */
+  /** The output batch (babeltrace2's muxer fills BATCH messages per call): out[outPos, outLen). */
   private readonly out: MsgRecord[] = [];
   private outPos = 0;
+  private outLen = 0;
   private pendingError: unknown = null;
   private previous: MsgRecord | null = null;
+  /** Every input must be fetched (start); afterwards only the one last taken from can be empty. */
+  private fetchAll = true;
+  /** The input the last message came from, and its index in `active`. */
+  private lastInput: MuxInput | null = null;
+  private lastIdx = 0;
+  /**
+   * The best head among the other inputs after the last full comparison (null: unknown). While
+   * the last input's next head goes before it, that head is the next message: one comparison
+   * instead of one per input (a stream often leads for a while).
+   */
+  private runnerUp: MsgRecord | null = null;
 
   constructor(
     readonly inputs: readonly MuxInput[],
     private readonly opts: MuxOptions = { keepBytes: true, eventObjects: true },
   ) {
     this.active = inputs.slice();
+    const lines = opts.lines;
+    if (lines) inputs.forEach((inp, i) => inp.useLines(lines, i));
   }
 
   /**
@@ -319,31 +398,34 @@ export class Muxer {
    * (do not keep records across calls). Throws the first error, after every message before it.
    */
   next(): MsgRecord | null {
-    if (this.previous) {
-      this.previous.input.release(this.previous);
+    const prev = this.previous;
+    if (prev !== null) {
+      prev.input.release(prev);
       this.previous = null;
     }
-    if (this.outPos >= this.out.length) {
+    if (this.outPos >= this.outLen) {
       if (this.pendingError !== null) {
         const e = this.pendingError;
         this.pendingError = null;
         throw e;
       }
-      this.out.length = 0;
-      this.outPos = 0;
-      for (let k = 0; k < BATCH; k++) {
+      const out = this.out;
+      let n = 0;
+      for (; n < BATCH; n++) {
         let r: MsgRecord | null;
         try {
           r = this.nextOne();
         } catch (e) {
-          if (k === 0) throw e;
+          if (n === 0) throw e;
           this.pendingError = e;
           break;
         }
         if (!r) break;
-        this.out.push(r);
+        out[n] = r;
       }
-      if (this.out.length === 0) return null;
+      this.outPos = 0;
+      this.outLen = n;
+      if (n === 0) return null;
     }
     const r = this.out[this.outPos++]!;
     this.previous = r;
@@ -353,23 +435,61 @@ export class Muxer {
   /** babeltrace2's `muxer_msg_iter_do_next_one`. */
   private nextOne(): MsgRecord | null {
     const active = this.active;
-    for (let i = 0; i < active.length; i++) {
-      const inp = active[i]!;
-      if (inp.qHead < inp.qLen) continue;
-      inp.fetch(this.opts);
-      if (inp.ended) {
+    const opts = this.opts;
+    let from = this.lastInput;
+    if (this.fetchAll) {
+      this.fetchAll = false;
+      from = null;
+      this.runnerUp = null;
+      for (let i = 0; i < active.length; i++) {
+        const inp = active[i]!;
+        if (inp.qHead < inp.qLen) continue;
+        inp.fetch(opts);
+        if (inp.ended) {
+          active[i] = active[active.length - 1]!;
+          active.pop();
+          i--;
+        }
+      }
+    } else if (from !== null && from.qHead >= from.qLen) {
+      from.fetch(opts);
+      if (from.ended) {
+        const i = this.lastIdx;
         active[i] = active[active.length - 1]!;
         active.pop();
-        i--;
+        from = null;
+        this.runnerUp = null;
+      }
+    }
+    const last = this.last;
+    const ru = this.runnerUp;
+    if (from !== null && ru !== null) {
+      const h = from.queue[from.qHead]!;
+      if (
+        h.tsState === 1 &&
+        (h.sec < ru.sec ||
+          (h.sec === ru.sec && (h.nsec < ru.nsec || (h.nsec === ru.nsec && compareMessages(h, ru) < 0))))
+      ) {
+        if (h.sec < last.sec || (h.sec === last.sec && h.nsec < last.nsec)) this.backwards(h, h.sec, h.nsec);
+        last.sec = h.sec;
+        last.nsec = h.nsec;
+        from.qHead++;
+        return h;
       }
     }
     let best: MsgRecord | null = null;
+    let bestIdx = 0;
     let bestSec = 0;
     let bestNsec = 0;
-    const last = this.last;
+    let second: MsgRecord | null = null;
+    let secondSec = 0;
+    let secondNsec = 0;
+    /** Heads whose time is the last returned one (it moves: no runner-up shortcut then). */
+    let untimed = 0;
     for (let i = 0; i < active.length; i++) {
       const inp = active[i]!;
       const h = inp.queue[inp.qHead]!;
+      if (h.tsState !== 1) untimed++;
       if (h.type === MsgType.StreamBeginning) this.validateStream(h.input.ds);
       let sec: number;
       let nsec: number;
@@ -386,6 +506,7 @@ export class Muxer {
       }
       if (best === null) {
         best = h;
+        bestIdx = i;
         bestSec = sec;
         bestNsec = nsec;
         continue;
@@ -394,20 +515,42 @@ export class Muxer {
         sec < bestSec ||
         (sec === bestSec && (nsec < bestNsec || (nsec === bestNsec && compareMessages(h, best) < 0)))
       ) {
+        second = best;
+        secondSec = bestSec;
+        secondNsec = bestNsec;
         best = h;
+        bestIdx = i;
         bestSec = sec;
         bestNsec = nsec;
+      } else if (
+        second === null ||
+        sec < secondSec ||
+        (sec === secondSec && (nsec < secondNsec || (nsec === secondNsec && compareMessages(h, second) < 0)))
+      ) {
+        second = h;
+        secondSec = sec;
+        secondNsec = nsec;
       }
     }
     if (!best) return null;
-    if (compareNsTime(bestSec, bestNsec, last.sec, last.nsec) < 0) {
-      throw new TraceError(
-        `${best.path || best.input.ds.name}: a message at ${fmtNs({ sec: bestSec, nsec: bestNsec })} comes after one at ${fmtNs(last)}: time goes backwards, so the streams cannot be merged (babeltrace2 stops here too)`,
-      );
-    }
+    if (compareNsTime(bestSec, bestNsec, last.sec, last.nsec) < 0) this.backwards(best, bestSec, bestNsec);
     last.sec = bestSec;
     last.nsec = bestNsec;
-    return best.input.shift();
+    const inp = best.input;
+    this.lastInput = inp;
+    this.lastIdx = bestIdx;
+    // The other heads' times must not depend on the last time (no clock snapshot, no clock).
+    this.runnerUp =
+      second !== null && untimed === (best.tsState !== 1 ? 1 : 0) && this.expect !== Expect.None
+        ? second
+        : null;
+    return inp.shift();
+  }
+
+  private backwards(r: MsgRecord, sec: number, nsec: number): never {
+    throw new TraceError(
+      `${r.path || r.input.ds.name}: a message at ${fmtNs({ sec, nsec })} comes after one at ${fmtNs(this.last)}: time goes backwards, so the streams cannot be merged (babeltrace2 stops here too)`,
+    );
   }
 
   /**

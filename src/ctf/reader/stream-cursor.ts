@@ -10,8 +10,9 @@
  */
 
 import { DecodeState, DecodeStatus } from './decode-state.js';
-import { updateClock } from './decoder-compiler.js';
+import { type ScopeFn, updateClock } from './decoder-compiler.js';
 import { DecodeError } from './errors.js';
+import { EventObject } from './event-object.js';
 import type { ReaderHost } from './host.js';
 import type { EventRuntime, StreamClassRuntime, TraceRuntime } from './trace-runtime.js';
 
@@ -55,6 +56,19 @@ export interface PacketProps {
   readonly tsEnd: bigint | null;
   readonly discarded: bigint | null;
   readonly seqNum: bigint | null;
+}
+
+/**
+ * Text output formatted while decoding (see compileTextLine): each event's line is written into
+ * `st.out` at `st.o` by the line function of its class, once, instead of a skip pass then a text
+ * pass. The owner (MuxInput) points `st.out` at a region that stays untouched until the line is
+ * printed.
+ */
+export interface LineProvider {
+  /** The compiled line function of an event record class (called once per class and run). */
+  lineFor(ev: EventRuntime): ScopeFn;
+  /** Emulate babeltrace2's event object pools (its empty-string quirk). */
+  readonly eventObjects: boolean;
 }
 
 /** A window buffer. Records of messages not yet consumed pin it (it is then never overwritten). */
@@ -161,6 +175,17 @@ export class StreamCursor {
 
   /** Set when the stream ended: normally, or silently (truncated last packet, as babeltrace2). */
   ended = false;
+
+  /** Text lines: formats each event while decoding it (null: skip flavour only). */
+  lines: LineProvider | null = null;
+  /** Text lines: the current event's line is `lineBuf[lineStart, lineEnd)`. */
+  lineBuf: Uint8Array = new Uint8Array(0);
+  lineStart = 0;
+  lineEnd = 0;
+  /** Text lines: the current event's object (babeltrace2's recycled event), or null. */
+  evObj: EventObject | null = null;
+  /** The object taken from the pool for the event being decoded (kept across refills). */
+  private pendingObj: EventObject | null = null;
 
   constructor(
     private readonly host: ReaderHost,
@@ -532,6 +557,7 @@ export class StreamCursor {
   private queuedEvStart = 0;
   private queuedCsHi = 0;
   private queuedCsLo = 0;
+  private queuedLine: [Uint8Array, number, number, EventObject | null] | null = null;
 
   private endSilently(): boolean {
     this.state = State.Done;
@@ -620,6 +646,7 @@ export class StreamCursor {
     this.queuedEvStart = this.evStartBits;
     this.queuedCsHi = this.csHi;
     this.queuedCsLo = this.csLo;
+    this.queuedLine = [this.lineBuf, this.lineStart, this.lineEnd, this.evObj];
     const fix = this.tsBegin !== null && this.clockBig() < this.tsBegin;
     this.packetBeginning(fix);
   }
@@ -630,6 +657,10 @@ export class StreamCursor {
     [this.evCommonBits, this.evSpecBits, this.evPayloadBits] = this.queuedPos as [number, number, number];
     this.evBodyBits = this.queuedEvBody;
     this.evStartBits = this.queuedEvStart;
+    if (this.queuedLine) {
+      [this.lineBuf, this.lineStart, this.lineEnd, this.evObj] = this.queuedLine;
+      this.queuedLine = null;
+    }
     if (this.ev!.sc.clock) {
       this.hasCs = true;
       this.csHi = this.queuedCsHi;
@@ -692,9 +723,33 @@ export class StreamCursor {
         this.evCommonBits = st.p;
         this.csHi = st.clkHi;
         this.csLo = st.clkLo;
-        status = ev.skipBody(st);
-        this.evSpecBits = st.marks[0]!;
-        this.evPayloadBits = st.marks[1]!;
+        const lines = this.lines;
+        if (lines !== null) {
+          // One pass: validate and format the line (see LineProvider).
+          let fn = ev.lineFn;
+          if (fn === null) {
+            fn = lines.lineFor(ev);
+            ev.lineFn = fn;
+          }
+          if (lines.eventObjects && this.pendingObj === null) {
+            this.pendingObj = ev.pool.pop() ?? new EventObject();
+          }
+          st.obj = this.pendingObj;
+          st.pctx = this.packetUser as Uint8Array;
+          st.o0 = st.o;
+          status = fn(st);
+          if (status === DecodeStatus.Ok) {
+            this.lineBuf = st.out;
+            this.lineStart = st.o0;
+            this.lineEnd = st.o;
+            this.evObj = this.pendingObj;
+            this.pendingObj = null;
+          } else st.o = st.o0;
+        } else {
+          status = ev.skipBody(st);
+          this.evSpecBits = st.marks[0]!;
+          this.evPayloadBits = st.marks[1]!;
+        }
       }
       if (status === DecodeStatus.NeedMore) {
         st.clkHi = clkHi;

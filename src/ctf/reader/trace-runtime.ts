@@ -42,6 +42,8 @@ export class EventRuntime {
   count = 0;
   /** The text sink's line part between the timestamp and the scopes (one sink per run). */
   textHeader: Uint8Array | null = null;
+  /** The text line function of this class (compileTextLine; one sink per run). */
+  lineFn: ScopeFn | null = null;
   /** babeltrace2's event object pool of this class (LIFO). */
   readonly pool: EventObject[] = [];
 

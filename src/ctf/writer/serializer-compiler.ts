@@ -107,6 +107,100 @@ export interface CompiledEventRecordSerializer {
   readonly source: string;
 }
 
+/**
+ * Where a transcoded field's value comes from: bytes of a source record (another tracer's binary
+ * record, such as an ftrace event), at offsets from the record's start (`sp`). The generated code
+ * reads them with the source's byte order and writes them in the field's, with no JavaScript value
+ * in between. Integers are written modulo 2^lengthBits (their low bits): when the value is in the
+ * field's range, the bytes are those the serializer writes for that value.
+ */
+export type FieldSource =
+  /**
+   * A fixed-length integer (enumerations and bit arrays too) from the integer of `sizeBytes` (1,
+   * 2, 4 or 8) at `offsetBytes`, plus `addend` (sources of up to 4 bytes only). A narrower source
+   * is sign- or zero-extended (`signed`), a wider one truncated.
+   */
+  | {
+      readonly kind: 'integer';
+      readonly offsetBytes: number;
+      readonly sizeBytes: 1 | 2 | 4 | 8;
+      readonly signed: boolean;
+      readonly byteOrder: ByteOrderName;
+      readonly addend?: number;
+    }
+  /**
+   * A static-length array of fixed-length integers (alignment of at least 8 bits, sizes multiple
+   * of 8) from consecutive source integers of `sizeBytes` each, starting at `offsetBytes`.
+   */
+  | {
+      readonly kind: 'integer-array';
+      readonly offsetBytes: number;
+      readonly sizeBytes: 1 | 2 | 4 | 8;
+      readonly signed: boolean;
+      readonly byteOrder: ByteOrderName;
+    }
+  /**
+   * A static-length array of 8-bit integers (LTTng's text arrays: `char comm[16]`) or a
+   * static-length blob: its bytes copied as they are from `offsetBytes`.
+   */
+  | { readonly kind: 'bytes'; readonly offsetBytes: number }
+  /**
+   * A null-terminated string: the source bytes from `offsetBytes` to the end of the source record
+   * (`sl`), up to the first NUL, copied as they are, then a NUL.
+   */
+  | { readonly kind: 'string'; readonly offsetBytes: number }
+  /**
+   * A null-terminated string whose place is given by a 32-bit descriptor at
+   * `descriptorOffsetBytes`: `(lengthBytes << 16) | offsetBytes` (ftrace's `__data_loc`), the
+   * offset counted from the record's start, or from the end of the descriptor when `relative`
+   * (`__rel_loc`). The range is clipped to the record; the bytes up to the first NUL are copied.
+   */
+  | {
+      readonly kind: 'located-string';
+      readonly descriptorOffsetBytes: number;
+      readonly byteOrder: ByteOrderName;
+      readonly relative?: boolean;
+    };
+
+type ByteOrderName = 'le' | 'be';
+
+/**
+ * `write(u8, dv, atBits, endBits, tsState, ts, src, sv, sp, sl, values)`: as
+ * PositionalWriteFunction, with the timestamp in `ts` (a Uint32Array: high half at 0, low half at
+ * 1), the sourced fields read from the source record `[sp, sp + sl)` of `src` (a Uint8Array) and
+ * `sv` (a DataView over the same bytes from the same offset), and the other arguments taken from
+ * `values` (an array, in `valueArgumentNames` order; ignored when there are none). Fixed-offset
+ * sources must lie inside the record: the caller vouches for that. The timestamp comes in an
+ * array because a transcoder is called through sites that see many classes: a low half above
+ * 2^30 passed as a number would be boxed (allocated) at each call.
+ */
+export type TranscodeWriteFunction = (
+  u8: Uint8Array,
+  dv: DataView,
+  atBits: number,
+  endBits: number,
+  tsState: Uint32Array,
+  ts: Uint32Array,
+  src: Uint8Array,
+  sv: DataView,
+  sp: number,
+  sl: number,
+  values: readonly unknown[] | undefined,
+) => number;
+
+export interface CompiledEventRecordTranscoder {
+  readonly dataStreamClass: DataStreamClass;
+  readonly eventRecordClass: EventRecordClass;
+  /** Every argument, as the serializer's `argumentNames`. */
+  readonly argumentNames: readonly string[];
+  /** The arguments that have no source, in the order `values` gives them. */
+  readonly valueArgumentNames: readonly string[];
+  readonly write: TranscodeWriteFunction;
+  readonly eventHeader: 'lttng-compact' | 'lttng-large' | 'generic' | 'none';
+  /** The generated source, for debugging and tests. */
+  readonly source: string;
+}
+
 /** `(u8, dv, atBits, endBits, value) => newAtBits | -1` for one structure given as an object. */
 export type StructureWriteFunction = (
   u8: Uint8Array,
@@ -252,6 +346,10 @@ class Generator {
   /** Fields whose value the generator computes (length fields), by location key. */
   readonly targets = new Map<string, Target>();
   private lastByteOrder: 'le' | 'be' | null = null;
+  /** True until the record's first write: a failed bounds check there has nothing to zero. */
+  atRecordStart = false;
+  /** Transcoders: fields read from a source record instead of a value, by location key. */
+  sources: ReadonlyMap<string, FieldSource> | undefined;
 
   constructor(
     /** JS string literal of the event record class name, for messages. */
@@ -281,9 +379,10 @@ class Generator {
   v(prefix: string): string {
     return `${prefix}${this.n++}`;
   }
+  /** A constant of the generated code: `K<i>`, a closure variable (see instantiate). */
   konst(value: unknown): string {
     this.consts.push(value);
-    return `K[${this.consts.length - 1}]`;
+    return `K${this.consts.length - 1}`;
   }
 
   /** Byte index of the current position + `bits` (requires balign >= 8 and a byte boundary). */
@@ -295,7 +394,59 @@ class Generator {
     return this.s.off === 0 ? '((b + 7) >>> 3)' : `((b + ${this.s.off + 7}) >>> 3)`;
   }
   noSpace(): string {
+    // Before the record's first write (the event header's bounds check) there is nothing to zero.
+    if (this.atRecordStart && this.s.off === 0) return 'return -1;';
     return `{ $zero(u8, s0, ${this.curByteExpr()}); return -1; }`;
+  }
+  /** The value as a variable: itself when it is one (an argument), else a new constant. */
+  valueVar(valueExpr: string): string {
+    if (/^[A-Za-z_$][\w$]*$/.test(valueExpr)) return valueExpr;
+    const x = this.v('x');
+    this.emit(`const ${x} = ${valueExpr};`);
+    return x;
+  }
+  /**
+   * A cold-path descriptor (runtime.ColdField) for the field at the current position, as a `K[i]`
+   * expression, and the extra argument giving the field's path when it is only known at run time.
+   */
+  cold(
+    pathJs: string,
+    o: {
+      lengthBits?: number;
+      signed?: boolean;
+      labels?: ReadonlyMap<string, number | bigint> | null;
+      message?: ((x: unknown, path: string) => string) | null;
+      lengthBytes?: number;
+      le?: boolean;
+    } = {},
+  ): { d: string; pathArg: string } {
+    const len = o.lengthBits ?? 0;
+    const signed = o.signed ?? false;
+    let path = '';
+    let pathArg = '';
+    try {
+      const v: unknown = JSON.parse(pathJs);
+      if (typeof v === 'string') path = v;
+      else pathArg = `, ${pathJs}`;
+    } catch {
+      pathArg = `, ${pathJs}`;
+    }
+    const d: runtime.ColdField = {
+      erc: this.ercName,
+      path,
+      offBits: this.s.off,
+      lengthBits: len,
+      signed,
+      min: signed ? -(2 ** (len - 1)) : 0,
+      maxP1: signed ? 2 ** (len - 1) : 2 ** len,
+      loMask: len >= 32 ? -1 : 2 ** len - 1,
+      hiMask: len > 32 ? (len === 64 ? -1 : 2 ** (len - 32) - 1) : 0,
+      labels: o.labels ?? null,
+      message: o.message ?? null,
+      lengthBytes: o.lengthBytes ?? 0,
+      le: o.le ?? true,
+    };
+    return { d: this.konst(Object.freeze(d)), pathArg };
   }
   fail(msgExpr: string, toByteExpr?: string): string {
     return `throw $fail(u8, s0, ${toByteExpr ?? this.curByteExpr()}, ${msgExpr});`;
@@ -463,18 +614,18 @@ class Generator {
       | { kind: number; lengthBits: number; alignmentBits: number; byteOrder: 'le' | 'be' },
     valueExpr: string,
     pathJs: string,
-    o: { messageJs?: (x: string) => string; bool?: boolean } = {},
+    o: {
+      message?: (x: unknown, path: string) => string;
+      bool?: boolean;
+      /** The value is a selector: the generated code needs it after labels are mapped. */
+      selector?: boolean;
+    } = {},
   ): string {
     const len = fc.lengthBits;
     const signed = fc.kind === FieldClassKind.FixedLengthSignedInteger;
-    const typeName = runtime.integerTypeName(len, signed);
-    const x = this.v('x');
-    this.emit(`let ${x} = ${valueExpr};`);
-    const msg = o.messageJs
-      ? o.messageJs(x)
-      : `$intMsg(${this.ercLit}, ${pathJs}, ${x}, ${JSON.stringify(typeName)})`;
+    let labels: Map<string, number | bigint> | null = null;
     if ('mappings' in fc && fc.mappings.length > 0) {
-      const labels = new Map<string, number | bigint>();
+      labels = new Map<string, number | bigint>();
       for (const m of fc.mappings) {
         const r = m.ranges[0];
         if (!r) continue;
@@ -485,13 +636,22 @@ class Generator {
             : r.lower,
         );
       }
-      const K = this.konst(labels);
-      this.open(`if (typeof ${x} === 'string') {`);
-      this.emit(`const y = ${K}.get(${x});`);
-      this.emit(`if (y === undefined) ${this.fail(`$labelMsg(${this.ercLit}, ${pathJs}, ${x}, ${K})`)}`);
-      this.emit(`${x} = y;`);
-      this.close();
     }
+    let x: string;
+    if (o.bool || (labels !== null && o.selector)) {
+      x = this.v('x');
+      this.emit(`let ${x} = ${valueExpr};`);
+      if (labels !== null) {
+        // The mapped value is needed here (a selector): labels are mapped inline.
+        const K = this.konst(labels);
+        this.open(`if (typeof ${x} === 'string') {`);
+        this.emit(`const y = ${K}.get(${x});`);
+        this.emit(`if (y === undefined) ${this.fail(`$labelMsg(${this.ercLit}, ${pathJs}, ${x}, ${K})`)}`);
+        this.emit(`${x} = y;`);
+        this.close();
+        labels = null;
+      }
+    } else x = this.valueVar(valueExpr);
     if (o.bool) {
       // Booleans: true/false (or 0/1).
       const w = this.v('w');
@@ -502,6 +662,18 @@ class Generator {
       this.fixedRaw(len, fc.alignmentBits, fc.byteOrder, { lo: w, hi: len > 32 ? '0' : null });
       return x;
     }
+    // Fast path: a number that fits in 32 bits, a few operations. Everything else (labels,
+    // bigints, wider numbers, bad values) is one call to integerCold, so that a serializer stays
+    // under V8's inlining limit (bench/node/tracepoint.bench.ts, "one int64").
+    const cold = () => {
+      const { d, pathArg } = this.cold(pathJs, {
+        lengthBits: len,
+        signed,
+        labels,
+        message: o.message ?? null,
+      });
+      return `$ci(${x}, u8, s0, b, ${d}${pathArg})`;
+    };
     if (len <= 32) {
       const w = this.v('w');
       let fast: string;
@@ -516,29 +688,21 @@ class Generator {
         fast = `((${x} << ${32 - len}) >> ${32 - len}) === ${x}`;
         conv = `${x} & ${2 ** len - 1}`;
       }
-      this.emit(`let ${w};`);
-      this.emit(`if (typeof ${x} === 'number' && ${fast}) ${w} = ${conv};`);
-      this.emit(`else if ($int(${x}, ${len}, ${signed}, $T)) ${w} = $T[0];`);
-      this.emit(`else ${this.fail(msg)}`);
+      this.emit(`const ${w} = typeof ${x} === 'number' && ${fast} ? ${conv} : ${cold()};`);
       this.fixedRaw(len, fc.alignmentBits, fc.byteOrder, { lo: w, hi: null });
       return x;
     }
     const lo = this.v('lo');
     const hi = this.v('hi');
-    const min = signed ? -(2 ** (len - 1)) : 0;
-    const maxP1 = signed ? 2 ** (len - 1) : 2 ** len;
-    const hiMask = len - 32 === 32 ? `>>> 0` : `& ${2 ** (len - 32) - 1}`;
+    // Small integers (`(x | 0) === x`, `(x >>> 0) === x`) first: the high word is their sign.
     this.emit(`let ${lo}, ${hi};`);
-    this.open(`if (typeof ${x} === 'number' && ${x} >= ${min} && ${x} < ${maxP1} && ${x} % 1 === 0) {`);
-    this.emit(`${lo} = ${x} >>> 0;`);
-    this.emit(
-      `${hi} = ${signed ? `Math.floor(${x} / 4294967296) ${hiMask}` : `Math.floor(${x} / 4294967296)`};`,
-    );
-    this.close(`} else if ($int(${x}, ${len}, ${signed}, $T)) {`);
-    this.depth++;
-    this.emit(`${lo} = $T[0];`);
-    this.emit(`${hi} = $T[1];`);
-    this.close(`} else ${this.fail(msg)}`);
+    if (signed) {
+      const hiConv = len === 64 ? `${x} >> 31` : `(${x} >> 31) & ${2 ** (len - 32) - 1}`;
+      this.emit(`if (typeof ${x} === 'number' && (${x} | 0) === ${x}) { ${lo} = ${x}; ${hi} = ${hiConv}; }`);
+    } else {
+      this.emit(`if (typeof ${x} === 'number' && (${x} >>> 0) === ${x}) { ${lo} = ${x}; ${hi} = 0; }`);
+    }
+    this.emit(`else { ${lo} = ${cold()}; ${hi} = $I[1]; }`);
     this.fixedRaw(len, fc.alignmentBits, fc.byteOrder, { lo, hi });
     return x;
   }
@@ -606,6 +770,11 @@ class Generator {
     pathJs: string,
   ): void {
     const key = locKey(origin, path);
+    const source = this.sources?.get(key);
+    if (source !== undefined) {
+      this.sourcedField(fc, source);
+      return;
+    }
     const target = this.targets.get(key);
     if (target?.kind === 'length') {
       this.lengthField(fc, target, key, pathJs);
@@ -621,7 +790,10 @@ class Generator {
           fc.kind === FieldClassKind.FixedLengthBitArray || isBool
             ? { ...fc, kind: FieldClassKind.FixedLengthUnsignedInteger }
             : fc;
-        const x = this.integer(asInt as FixedLengthIntegerClass, valueExpr, pathJs, { bool: isBool });
+        const x = this.integer(asInt as FixedLengthIntegerClass, valueExpr, pathJs, {
+          bool: isBool,
+          selector: target?.kind === 'selector',
+        });
         if (target?.kind === 'selector') {
           this.emit(`${target.varName} = ${x};`);
           this.markAssigned(key);
@@ -631,10 +803,9 @@ class Generator {
       case FieldClassKind.FixedLengthFloatingPointNumber: {
         const x = this.v('x');
         this.emit(`let ${x} = ${valueExpr};`);
-        this.open(`if (typeof ${x} !== 'number') {`);
-        this.emit(`if (typeof ${x} === 'bigint') ${x} = Number(${x});`);
-        this.emit(`else ${this.fail(`$valMsg(${this.ercLit}, ${pathJs}, "a number", ${x})`)}`);
-        this.close();
+        // Bigints (converted) and errors out of line (see integer()).
+        const { d, pathArg } = this.cold(pathJs);
+        this.emit(`if (typeof ${x} !== 'number') ${x} = $cf(${x}, u8, s0, b, ${d}${pathArg});`);
         const len = fc.lengthBits;
         const start = this.alignedOff(fc.alignmentBits);
         if (start !== null) this.ensure(start + len);
@@ -695,20 +866,18 @@ class Generator {
         return;
       }
       case FieldClassKind.NullTerminatedString: {
-        const x = this.v('x');
-        this.emit(`const ${x} = ${valueExpr};`);
+        const x = this.valueVar(valueExpr);
         this.alignTo(8, 8);
         this.sync();
-        this.emit(
-          `if (typeof ${x} !== 'string') ${this.fail(`$valMsg(${this.ercLit}, ${pathJs}, "a string", ${x})`)}`,
-        );
+        // No room, not a string, a NUL, non-ASCII that does not fit: one cold call (see integer()).
         const r = this.v('r');
-        this.emit(`const ${r} = $cstr(u8, p, end >>> 3, ${x});`);
-        this.open(`if (${r} < 0) {`);
-        const touched = `Math.min(end >>> 3, p + 3 * ${x}.length + 1)`;
-        this.emit(`if (${r} === -1) { $zero(u8, s0, ${touched}); return -1; }`);
-        this.emit(this.fail(`$strMsg(${this.ercLit}, ${pathJs}, ${x}, ${r})`, touched));
-        this.close();
+        const { d, pathArg } = this.cold(pathJs);
+        // Through the field's cache of its last string (see CStringCache).
+        const cache = this.konst(new runtime.CStringCache());
+        this.emit(
+          `const ${r} = typeof ${x} === 'string' ? $cstrc(u8, dv, p, end >>> 3, ${x}, ${cache}) : -3;`,
+        );
+        this.emit(`if (${r} < 0) return $cs(${r}, ${x}, u8, s0, p, end, ${d}${pathArg});`);
         this.emit(`b = ${r} * 8;`);
         this.emit(`p = ${r};`);
         this.s = { off: 0, balign: 8, checked: 0 };
@@ -777,9 +946,16 @@ class Generator {
     const start = this.alignedOff(a);
     if (start !== null && size !== null) this.ensure(start + size);
     this.alignTo(a, size ?? 0);
+    let runEnd = -1;
     this.members(
       fc.memberClasses.map((m) => m.fieldClass),
       (i) => {
+        if (i <= runEnd) return;
+        const n = this.integerRun(fc, i, origin, path, pathJs, memberExpr);
+        if (n > 0) {
+          runEnd = i + n - 1;
+          return;
+        }
         const m = fc.memberClasses[i]!;
         const childPath = [...path, m.name];
         const childPathJs =
@@ -789,6 +965,257 @@ class Generator {
         this.field(m.fieldClass, memberExpr(m.name), origin, childPath, childPathJs);
       },
     );
+  }
+
+  // --- transcoded fields (read from a source record) ------------------------------------------
+
+  /**
+   * Raw words of a `lengthBits` field from an integer source at `sp + offsetBytes + extra` (extra:
+   * a JS expression, for array elements). Reads into locals first: the writers below may use a
+   * word more than once.
+   */
+  private sourceIntegerRaw(
+    src: {
+      sizeBytes: number;
+      signed: boolean;
+      byteOrder: ByteOrderName;
+      offsetBytes: number;
+      addend?: number;
+    },
+    extra: string,
+    lengthBits: number,
+  ): Raw {
+    const le = src.byteOrder === 'le';
+    const at = (k: number) => `sp + ${src.offsetBytes + k}${extra ? ` + ${extra}` : ''}`;
+    const addend = src.addend ?? 0;
+    const mask = (bits: number, w: string) => (bits === 32 ? w : bits < 32 ? `(${w} & ${2 ** bits - 1})` : w);
+    if (src.sizeBytes === 8) {
+      const lo = this.v('lo');
+      const hi = this.v('hi');
+      this.emit(`const ${lo} = sv.getUint32(${at(le ? 0 : 4)}, ${le});`);
+      if (lengthBits <= 32) return { lo: mask(lengthBits, lo), hi: null };
+      this.emit(`const ${hi} = sv.getUint32(${at(le ? 4 : 0)}, ${le});`);
+      return { lo, hi: lengthBits === 64 ? hi : `(${hi} & ${2 ** (lengthBits - 32) - 1})` };
+    }
+    const bits = src.sizeBytes * 8;
+    const read =
+      src.sizeBytes === 1
+        ? `sv.get${src.signed ? 'Int8' : 'Uint8'}(${at(0)})`
+        : `sv.get${src.signed ? `Int${bits}` : `Uint${bits}`}(${at(0)}, ${le})`;
+    const x = this.v('x');
+    // With an addend the sum is exact in a double; without, the read value is an int32/uint32.
+    this.emit(`const ${x} = ${addend !== 0 ? `${read} + ${addend}` : read};`);
+    if (lengthBits <= 32) return { lo: mask(lengthBits, x), hi: null };
+    const hiMask = lengthBits === 64 ? '>>> 0' : `& ${2 ** (lengthBits - 32) - 1}`;
+    if (addend !== 0) {
+      return { lo: `(${x} >>> 0)`, hi: `(Math.floor(${x} / 4294967296) ${hiMask})` };
+    }
+    return { lo: `(${x} >>> 0)`, hi: src.signed ? `((${x} >> 31) ${hiMask})` : '0' };
+  }
+
+  /** A field written from the source record (see FieldSource). Checked by checkSource first. */
+  private sourcedField(fc: FieldClass, src: FieldSource): void {
+    switch (src.kind) {
+      case 'integer': {
+        const f = fc as FixedLengthIntegerClass;
+        const raw = this.sourceIntegerRaw(src, '', f.lengthBits);
+        this.fixedRaw(f.lengthBits, f.alignmentBits, f.byteOrder, raw);
+        return;
+      }
+      case 'integer-array': {
+        const arr = fc as FieldClass & { kind: typeof FieldClassKind.StaticLengthArray };
+        const elem = arr.elementFieldClass as FixedLengthIntegerClass;
+        const n = arr.length;
+        const L = elem.lengthBits;
+        const size = fixedSizeBits(arr)!;
+        const a = fieldClassAlignmentBits(arr);
+        const start = this.alignedOff(a);
+        if (start !== null) this.ensure(start + size);
+        this.alignTo(a, size);
+        this.ensure(this.s.off + size);
+        if (n <= 4) {
+          for (let i = 0; i < n; i++) {
+            const raw = this.sourceIntegerRaw(src, String(i * src.sizeBytes), L);
+            this.fixedRaw(L, elem.alignmentBits, elem.byteOrder, raw);
+          }
+        } else {
+          this.sync();
+          const pre = { ...this.s };
+          const i = this.v('i');
+          this.open(`for (let ${i} = 0; ${i} < ${n}; ${i}++) {`);
+          this.s = { off: 0, balign: Math.min(pre.balign, lowBit(L)), checked: Number.POSITIVE_INFINITY };
+          this.lastByteOrder = null;
+          const raw = this.sourceIntegerRaw(src, `${i} * ${src.sizeBytes}`, L);
+          this.fixedRaw(L, elem.alignmentBits, elem.byteOrder, raw);
+          this.sync();
+          this.close();
+          this.s = { off: 0, balign: Math.min(pre.balign, lowBit(L)), checked: 0 };
+        }
+        this.lastByteOrder = null;
+        return;
+      }
+      case 'bytes': {
+        const n =
+          fc.kind === FieldClassKind.StaticLengthBlob
+            ? fc.lengthBytes
+            : (fc as FieldClass & { kind: typeof FieldClassKind.StaticLengthArray }).length;
+        const a = Math.max(8, fieldClassAlignmentBits(fc));
+        const start = this.alignedOff(a);
+        if (start !== null) this.ensure(start + n * 8);
+        this.alignTo(a, n * 8);
+        this.ensure(this.s.off + n * 8);
+        const P = this.byteAt(this.s.off);
+        const q = `sp + ${src.offsetBytes}`;
+        if (n % 4 === 0 && n <= 64) {
+          // Same byte order on both sides: 32-bit words move the bytes as they are.
+          for (let k = 0; k < n; k += 4) {
+            this.emit(`dv.setUint32(${P} + ${k}, sv.getUint32(${q} + ${k}, true), true);`);
+          }
+        } else if (n <= 16) {
+          for (let k = 0; k < n; k++) this.emit(`u8[${P} + ${k}] = src[${q} + ${k}];`);
+        } else if (n > 0) {
+          this.emit(`for (let k = 0; k < ${n}; k++) u8[${P} + k] = src[${q} + k];`);
+        }
+        this.s.off += n * 8;
+        this.lastByteOrder = null;
+        return;
+      }
+      case 'string':
+      case 'located-string': {
+        // Prefixes of their own: `s0` is the record's start.
+        const s = this.v('ss');
+        const e = this.v('se');
+        if (src.kind === 'string') {
+          this.emit(`let ${s} = sp + ${src.offsetBytes}, ${e} = sp + sl;`);
+        } else {
+          const d = this.v('sd');
+          const le = src.byteOrder === 'le';
+          const o = src.descriptorOffsetBytes;
+          this.emit(`const ${d} = sv.getUint32(sp + ${o}, ${le});`);
+          this.emit(
+            `let ${s} = sp + ${src.relative ? o + 4 : 0} + (${d} & 65535), ${e} = ${s} + (${d} >>> 16);`,
+          );
+          this.emit(`if (${e} > sp + sl) ${e} = sp + sl;`);
+        }
+        this.emit(`if (${s} > ${e}) ${s} = ${e};`);
+        const z = this.v('sz');
+        this.emit(`let ${z} = ${s};`);
+        this.emit(`while (${z} < ${e} && src[${z}] !== 0) ${z}++;`);
+        this.alignTo(8, 8);
+        this.sync();
+        this.emit(`if (b + (${z} - ${s} + 1) * 8 > end) ${this.noSpace()}`);
+        this.emit(`for (let k = ${s}; k < ${z}; k++) u8[p++] = src[k];`);
+        this.emit('u8[p++] = 0;');
+        this.emit('b = p * 8;');
+        this.s = { off: 0, balign: 8, checked: 0 };
+        this.lastByteOrder = null;
+        return;
+      }
+    }
+  }
+
+  /**
+   * A run of whole-byte integer members from member `i` (8, 16, 32 or 64 bits, byte-aligned,
+   * already bounds-checked, given as arguments, not length fields or selectors), as in LTTng's
+   * layout: one test that every value is a number that fits in 32 bits, then the stores; anything
+   * else is one call, integerRunCold, which converts and writes each member in order (or throws
+   * for the first bad one, as the member-by-member code). The least code for a run of integers,
+   * so that the serializer is inlined into the tracepoint (bench/node/tracepoint.bench.ts, "four
+   * int64": ~15 ns less per event than not inlined). Returns how many members it wrote (0: none).
+   */
+  private integerRun(
+    fc: StructureClass,
+    i: number,
+    origin: FieldLocationOrigin,
+    path: readonly string[],
+    pathJs: string,
+    memberExpr: (name: string) => string,
+  ): number {
+    const fields: { x: string; f: FixedLengthIntegerClass; offBits: number; path: string }[] = [];
+    let off = this.s.off;
+    for (let k = i; k < fc.memberClasses.length; k++) {
+      const m = fc.memberClasses[k]!;
+      const f = m.fieldClass;
+      if (
+        f.kind !== FieldClassKind.FixedLengthUnsignedInteger &&
+        f.kind !== FieldClassKind.FixedLengthSignedInteger
+      )
+        break;
+      const len = f.lengthBits;
+      if (len !== 8 && len !== 16 && len !== 32 && len !== 64) break;
+      if (this.s.balign < 8 || off % 8 !== 0 || roundUp(off, f.alignmentBits) !== off) break;
+      if (off + len > this.s.checked) break;
+      const key = locKey(origin, [...path, m.name]);
+      if (this.targets.has(key) || this.sources?.has(key)) break;
+      const x = memberExpr(m.name);
+      if (!/^[A-Za-z_$][\w$]*$/.test(x) || x === 'undefined' || pathJs !== '""') break;
+      fields.push({ x, f, offBits: off, path: ORIGIN_PREFIX[origin] + m.name });
+      off += len;
+    }
+    if (fields.length === 0) return 0;
+    const conds: string[] = [];
+    const stores: string[] = [];
+    const infos: runtime.ColdField[] = [];
+    for (const { x, f, offBits, path: fieldPath } of fields) {
+      const len = f.lengthBits;
+      const signed = f.kind === FieldClassKind.FixedLengthSignedInteger;
+      const le = f.byteOrder === 'le';
+      this.checkByteOrder(f.byteOrder);
+      let fast: string;
+      if (len === 32 || len === 64) fast = signed ? `(${x} | 0) === ${x}` : `(${x} >>> 0) === ${x}`;
+      else if (signed) fast = `((${x} << ${32 - len}) >> ${32 - len}) === ${x}`;
+      else fast = `(${x} & ${2 ** len - 1}) === ${x}`;
+      conds.push(`typeof ${x} === 'number' && ${fast}`);
+      const P = this.byteAt(offBits);
+      if (len === 8) stores.push(`u8[${P}] = ${x};`);
+      else if (len === 16) stores.push(`dv.setUint16(${P}, ${x}, ${le});`);
+      else if (len === 32) stores.push(`dv.setUint32(${P}, ${x}, ${le});`);
+      else {
+        const hi = signed ? `${x} >> 31` : '0';
+        const P4 = this.byteAt(offBits + 32);
+        stores.push(
+          `dv.setUint32(${le ? P : P4}, ${x}, ${le});`,
+          `dv.setUint32(${le ? P4 : P}, ${hi}, ${le});`,
+        );
+      }
+      let labels: Map<string, number | bigint> | null = null;
+      if (f.mappings.length > 0) {
+        labels = new Map();
+        for (const mp of f.mappings) {
+          const r = mp.ranges[0];
+          if (!r) continue;
+          labels.set(
+            mp.name,
+            r.lower >= BigInt(Number.MIN_SAFE_INTEGER) && r.lower <= BigInt(Number.MAX_SAFE_INTEGER)
+              ? Number(r.lower)
+              : r.lower,
+          );
+        }
+      }
+      infos.push(
+        Object.freeze({
+          erc: this.ercName,
+          path: fieldPath,
+          offBits,
+          lengthBits: len,
+          signed,
+          min: signed ? -(2 ** (len - 1)) : 0,
+          maxP1: signed ? 2 ** (len - 1) : 2 ** len,
+          loMask: len >= 32 ? -1 : 2 ** len - 1,
+          hiMask: len > 32 ? -1 : 0,
+          labels,
+          message: null,
+          lengthBytes: 0,
+          le,
+        }),
+      );
+    }
+    const d = this.konst(Object.freeze(infos));
+    this.open(`if (${conds.join(' && ')}) {`);
+    for (const st of stores) this.emit(st);
+    this.close(`} else $ciRun(u8, s0, b, ${d}, ${fields.map((f) => f.x).join(', ')});`);
+    this.s.off = off;
+    return fields.length;
   }
 
   /** Generates a sequence of fields, merging the bounds checks of consecutive fixed-size ones. */
@@ -815,23 +1242,23 @@ class Generator {
   }
 
   private staticText(lengthBytes: number, valueExpr: string, pathJs: string, already?: string): void {
-    const x = already ?? this.v('x');
-    if (!already) this.emit(`const ${x} = ${valueExpr};`);
+    const x = already ?? this.valueVar(valueExpr);
     const n = lengthBytes;
     const start = this.alignedOff(8);
     if (start !== null) this.ensure(start + n * 8);
     this.alignTo(8, n * 8);
     this.ensure(this.s.off + n * 8);
-    this.emit(
-      `if (typeof ${x} !== 'string') ${this.fail(`$valMsg(${this.ercLit}, ${pathJs}, "a string", ${x})`)}`,
-    );
     if (n > 0) {
+      // Not a string, a NUL, too long: one cold call (see integer()).
       const r = this.v('r');
-      this.emit(`const ${r} = $fstr(u8, ${this.byteAt(this.s.off)}, ${n}, ${x});`);
-      this.emit(
-        `if (${r} !== 0) ${this.fail(`$strMsg(${this.ercLit}, ${pathJs}, ${x}, ${r}, ${n})`, `(${this.byteAt(this.s.off)} + ${n})`)}`,
-      );
+      const P = this.byteAt(this.s.off);
+      const { d, pathArg } = this.cold(pathJs, { lengthBytes: n });
+      this.emit(`const ${r} = typeof ${x} === 'string' ? $fstr(u8, ${P}, ${n}, ${x}) : -4;`);
+      this.emit(`if (${r} !== 0) $cx(${r}, ${x}, u8, s0, ${P}, ${d}${pathArg});`);
     } else {
+      this.emit(
+        `if (typeof ${x} !== 'string') ${this.fail(`$valMsg(${this.ercLit}, ${pathJs}, "a string", ${x})`)}`,
+      );
       this.emit(`if (${x}.length !== 0) ${this.fail(`$strMsg(${this.ercLit}, ${pathJs}, ${x}, -3, 0)`)}`);
     }
     this.s.off += n * 8;
@@ -885,9 +1312,10 @@ class Generator {
     if (fc.kind === FieldClassKind.FixedLengthUnsignedInteger) {
       const max = (2n ** BigInt(fc.lengthBits) - 1n).toString();
       const typeName = runtime.integerTypeName(fc.lengthBits, false);
+      const erc = this.ercName;
+      const refPathText = JSON.parse(refPath) as string;
       this.integer(fc, L, pathJs, {
-        messageJs: () =>
-          `$lenMsg(${this.ercLit}, ${refPath}, ${L}, "${unit}", ${pathJs}, "${typeName}", "${max}")`,
+        message: (x, path) => runtime.lengthMessage(erc, refPathText, x as number, unit, path, typeName, max),
       });
     } else if (fc.kind === FieldClassKind.VariableLengthUnsignedInteger) {
       this.field({ ...fc, mappings: [] } as FieldClass, L, 'event-record-payload', ['\u0000length'], pathJs);
@@ -1316,19 +1744,28 @@ function collectTargets(
   }
 }
 
+// `var`, not `const`: the generated functions read these from their closure, and a `const`
+// costs a hole check there, bytes that count against V8's inlining budget (see integer()).
 const HELPERS = `"use strict";
-const $wLE = $.writeBitsLE, $wBE = $.writeBitsBE, $zero = $.zeroFill, $cstr = $.writeCString,
+var $wLE = $.writeBitsLE, $wBE = $.writeBitsBE, $zero = $.zeroFill, $cstr = $.writeCString,
   $fstr = $.writeFixedString, $utf8Len = $.utf8Length, $utf8w = $.writeUtf8, $int = $.integerToWords,
   $uleb = $.writeUleb128, $sleb = $.writeSleb128, $fail = $.failure, $F = $.floatScratch,
   $intMsg = $.integerMessage, $valMsg = $.valueMessage, $strMsg = $.stringMessage, $labelMsg = $.labelMessage,
   $lenMsg = $.lengthMessage, $mismatchMsg = $.lengthMismatchMessage, $selMsg = $.selectorMessage,
-  $optMsg = $.optionalMessage, $arrMsg = $.arrayMessage;
-const $T = new Uint32Array(2);
+  $optMsg = $.optionalMessage, $arrMsg = $.arrayMessage, $ci = $.integerCold, $cf = $.floatCold,
+  $cs = $.cStringCold, $cx = $.fixedStringCold, $I = $.intScratch, $cstrc = $.writeCStringCached,
+  $ciRun = $.integerRunCold, $lhLE = $.lttngLargeHeaderLE, $lhBE = $.lttngLargeHeaderBE;
+var $T = new Uint32Array(2);
 `;
 
 function instantiate<T>(source: string, consts: unknown[]): T {
   // The only dynamic code in ttng: built from the model, never from values.
-  const factory = new Function('$', 'K', source) as (rt: typeof runtime, k: unknown[]) => T;
+  // Constants become closure variables `K<i>`: one load where `K[i]` takes three bytecodes, which
+  // count against V8's inlining budget (bench/node/tracepoint.bench.ts, see integer()).
+  const decls = consts.length === 0 ? '' : `var ${consts.map((_, i) => `K${i} = K[${i}]`).join(', ')};\n`;
+  const strict = '"use strict";\n';
+  const body = source.startsWith(strict) ? `${strict}${decls}${source.slice(strict.length)}` : decls + source;
+  const factory = new Function('$', 'K', body) as (rt: typeof runtime, k: unknown[]) => T;
   return factory(runtime, consts);
 }
 
@@ -1340,10 +1777,21 @@ type HeaderPlan =
   | { kind: 'generic'; fc: StructureClass }
   | { kind: 'none' };
 
+/**
+ * lttngEventHeaderKindOf per header class (model classes are immutable): a deep comparison, which
+ * otherwise costs every compiled class 0.4 ms (the kernel consumer compiles a class at its first
+ * record: bench/kernel/record.bench.ts).
+ */
+const headerKinds = new WeakMap<StructureClass, ReturnType<typeof lttngEventHeaderKindOf> | null>();
+
 function headerPlan(dsc: DataStreamClass, ercName: string): HeaderPlan {
   const fc = dsc.eventRecordHeaderFieldClass;
   if (!fc) return { kind: 'none' };
-  const l = lttngEventHeaderKindOf(fc);
+  let l = headerKinds.get(fc);
+  if (l === undefined) {
+    l = lttngEventHeaderKindOf(fc) ?? null;
+    headerKinds.set(fc, l);
+  }
   if (l) return { kind: l.kind === 'compact' ? 'lttng-compact' : 'lttng-large', fc };
   for (const m of fc.memberClasses) {
     const f = m.fieldClass;
@@ -1410,6 +1858,131 @@ export interface CompileEventRecordSerializerOptions {
 export function compileEventRecordSerializer(
   o: CompileEventRecordSerializerOptions,
 ): CompiledEventRecordSerializer {
+  const r = generateEventRecordWriter(o, undefined);
+  const fns = instantiate<{ write: PositionalWriteFunction; writeObjects: ObjectWriteFunction }>(
+    r.source,
+    r.consts,
+  );
+  return Object.freeze({
+    dataStreamClass: o.dataStreamClass,
+    eventRecordClass: o.eventRecordClass,
+    argumentNames: Object.freeze(r.argNames),
+    write: fns.write,
+    writeObjects: fns.writeObjects,
+    eventHeader: r.headerKind,
+    source: r.source,
+  });
+}
+
+export interface CompileEventRecordTranscoderOptions extends CompileEventRecordSerializerOptions {
+  /**
+   * Where fields come from, by argument name (as in the serializer's `argumentNames`:
+   * `context.NAME`, `event-context.NAME`, payload members by name). Arguments without a source
+   * are taken from the `values` array.
+   */
+  readonly sources: Readonly<Record<string, FieldSource>>;
+}
+
+/**
+ * Compiles a transcoder of one event record class: the serializer's code (same header decision,
+ * alignment, bounds checks, statuses), where the sourced fields are read from a source record's
+ * bytes instead of JavaScript values (see FieldSource). For tracers that re-encode another
+ * binary format (ftrace records) with no value per field in between. For the same values, the
+ * record is byte for byte what `compileEventRecordSerializer`'s `write` writes.
+ */
+export function compileEventRecordTranscoder(
+  o: CompileEventRecordTranscoderOptions,
+): CompiledEventRecordTranscoder {
+  const r = generateEventRecordWriter(o, o.sources);
+  const fns = instantiate<{ write: TranscodeWriteFunction }>(r.source, r.consts);
+  return Object.freeze({
+    dataStreamClass: o.dataStreamClass,
+    eventRecordClass: o.eventRecordClass,
+    argumentNames: Object.freeze(r.argNames),
+    valueArgumentNames: Object.freeze(r.valueArgNames),
+    write: fns.write,
+    eventHeader: r.headerKind,
+    source: r.source,
+  });
+}
+
+/** Checks that a source can fill a field of this class (compile time, with the field named). */
+function checkSource(ercName: string, name: string, fc: FieldClass, src: FieldSource): void {
+  const bad = (why: string): never => {
+    throw new CtfWriterError(`${ercName}: field "${name}": ${why}`);
+  };
+  const isInt = (f: FieldClass): f is FixedLengthIntegerClass =>
+    f.kind === FieldClassKind.FixedLengthUnsignedInteger ||
+    f.kind === FieldClassKind.FixedLengthSignedInteger;
+  const offset = (n: number, what: string) => {
+    if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) bad(`the source ${what} ${n} is not a byte offset`);
+  };
+  const order = (b: string) => {
+    if (b !== 'le' && b !== 'be') bad(`the source byte order "${b}" is neither "le" nor "be"`);
+  };
+  switch (src.kind) {
+    case 'integer':
+    case 'integer-array': {
+      offset(src.offsetBytes, 'offset');
+      order(src.byteOrder);
+      if (![1, 2, 4, 8].includes(src.sizeBytes))
+        bad(`a source integer has 1, 2, 4 or 8 bytes, not ${src.sizeBytes}`);
+      if (src.kind === 'integer') {
+        const a = src.addend ?? 0;
+        if (!Number.isInteger(a) || Math.abs(a) >= 2 ** 31) bad(`the addend ${a} is not a 32-bit integer`);
+        if (a !== 0 && src.sizeBytes === 8) bad('an addend needs a source integer of at most 4 bytes');
+        if (!isInt(fc) && fc.kind !== FieldClassKind.FixedLengthBitArray)
+          bad('an integer source needs a fixed-length integer or bit array field');
+        return;
+      }
+      if (fc.kind !== FieldClassKind.StaticLengthArray || !isInt(fc.elementFieldClass))
+        bad('an integer-array source needs a static-length array of fixed-length integers');
+      const e = (fc as { elementFieldClass: FixedLengthIntegerClass }).elementFieldClass;
+      if (e.lengthBits % 8 !== 0 || e.alignmentBits < 8)
+        bad('an integer-array source needs elements of whole bytes aligned on at least 8 bits');
+      return;
+    }
+    case 'bytes': {
+      offset(src.offsetBytes, 'offset');
+      if (fc.kind === FieldClassKind.StaticLengthBlob) return;
+      if (
+        fc.kind !== FieldClassKind.StaticLengthArray ||
+        !isInt(fc.elementFieldClass) ||
+        fc.elementFieldClass.lengthBits !== 8 ||
+        fc.elementFieldClass.alignmentBits !== 8
+      ) {
+        bad(
+          'a bytes source needs a static-length blob or a static-length array of 8-bit integers aligned on 8 bits',
+        );
+      }
+      return;
+    }
+    case 'string':
+    case 'located-string':
+      if (src.kind === 'string') offset(src.offsetBytes, 'offset');
+      else {
+        offset(src.descriptorOffsetBytes, 'descriptor offset');
+        order(src.byteOrder);
+      }
+      if (fc.kind !== FieldClassKind.NullTerminatedString)
+        bad('a string source needs a null-terminated string field');
+      return;
+    default:
+      bad(`unknown source kind "${(src as { kind: string }).kind}"`);
+  }
+}
+
+/** Generates the serializer (no sources) or a transcoder of one event record class. */
+function generateEventRecordWriter(
+  o: CompileEventRecordSerializerOptions,
+  sourcesByArg: Readonly<Record<string, FieldSource>> | undefined,
+): {
+  source: string;
+  consts: unknown[];
+  argNames: string[];
+  valueArgNames: string[];
+  headerKind: CompiledEventRecordSerializer['eventHeader'];
+} {
   const { dataStreamClass: dsc, eventRecordClass: erc } = o;
   const ercName = erc.name;
   const plan = headerPlan(dsc, ercName);
@@ -1430,6 +2003,10 @@ export function compileEventRecordSerializer(
   const argNames: string[] = [];
   const argExprs = new Map<string, string>();
   const objectArgs: { scope: number; name: string }[] = [];
+  // Transcoders: sourced arguments by location key; the others come from `V`.
+  const sourced = new Map<string, FieldSource>();
+  const valueArgNames: string[] = [];
+  const valueLoads: string[] = [];
   scopes.forEach((origin, si) => {
     const root = roots[origin];
     if (!root) return;
@@ -1437,12 +2014,38 @@ export function compileEventRecordSerializer(
       const key = locKey(origin, [m.name]);
       if (g.targets.get(key)?.kind === 'length') continue;
       const a = `a${argNames.length}`;
-      argNames.push(ORIGIN_PREFIX[origin] + m.name);
+      const argName = ORIGIN_PREFIX[origin] + m.name;
+      argNames.push(argName);
+      const src = sourcesByArg && Object.hasOwn(sourcesByArg, argName) ? sourcesByArg[argName] : undefined;
+      if (src !== undefined) {
+        if (g.targets.has(key)) {
+          throw new CtfWriterError(
+            `${ercName}: field "${argName}" selects a variant option: give it as a value`,
+          );
+        }
+        checkSource(ercName, argName, m.fieldClass, src);
+        sourced.set(key, src);
+        continue;
+      }
+      if (sourcesByArg) {
+        valueLoads.push(`  const ${a} = V[${valueArgNames.length}];`);
+        valueArgNames.push(argName);
+      }
       argExprs.set(key, a);
       objectArgs.push({ scope: si, name: m.name });
       g.setScope(key, { expr: a, fc: m.fieldClass, inside: false });
     }
   });
+  if (sourcesByArg) {
+    for (const name of Object.keys(sourcesByArg)) {
+      if (!argNames.includes(name)) {
+        throw new CtfWriterError(
+          `${ercName}: a source is given for "${name}", which is not an argument (${argNames.join(', ') || 'none'})`,
+        );
+      }
+    }
+    g.sources = sourced;
+  }
 
   // Header.
   const headerAlign = plan.kind === 'none' ? 8 : fieldClassAlignmentBits(plan.fc);
@@ -1454,8 +2057,11 @@ export function compileEventRecordSerializer(
   g.emit(`let b = (at + ${headerAlign - 1}) & ${-headerAlign};`);
   g.emit('const s0 = b >>> 3;');
   g.emit('let p = s0;');
-  g.emit('if (b > end) return -1;');
-  g.emit('for (let z = (at + 7) >>> 3; z < s0; z++) u8[z] = 0;');
+  // With a header, its bounds check comes first and covers `b > end`.
+  if (plan.kind === 'none') g.emit('if (b > end) return -1;');
+  // Alignment gap bytes: none when the header is byte-aligned (LTTng's layout), as
+  // `(at + 7) >>> 3 === s0` then; the loop stays out of the generated code.
+  if (headerAlign > 8) g.emit('for (let z = (at + 7) >>> 3; z < s0; z++) u8[z] = 0;');
   const declAt = g.lines.length;
   g.state = { off: 0, balign: headerAlign, checked: 0 };
 
@@ -1496,52 +2102,88 @@ export function compileEventRecordSerializer(
     const compactFc = variantFc.options.find((x) => x.name === 'compact')!.fieldClass as StructureClass;
     const extendedFc = variantFc.options.find((x) => x.name === 'extended')!.fieldClass as StructureClass;
     const idFits = erc.id < limit;
-    // LTTng (lttng_write_event_header): extended when the id does not fit, or when the bits of the
-    // timestamp above the compact variant's changed since the previous record of this buffer.
-    const tsChanged =
-      tsBits === 32 ? 'tsHi !== st[0]' : `tsHi !== st[0] || (tsLo >>> ${tsBits}) !== (st[1] >>> ${tsBits})`;
-    g.emit(idFits ? `const ext = st[2] !== 0 || ${tsChanged};` : 'const ext = true;');
     const s0 = g.state;
-    const branch = (isExt: boolean): PosState => {
-      g.state = s0;
-      g.resetByteOrder();
-      const idEnd = roundUp(s0.off, idFc.alignmentBits) + idFc.lengthBits;
-      const end = layoutEnd(isExt ? extendedFc : compactFc, idEnd);
-      const after = { off: 0, balign: Math.min(s0.balign, lowBit(end)) };
-      g.ensure(end + bodyRunExtent(after));
-      g.fixedRaw(idFc.lengthBits, idFc.alignmentBits, idFc.byteOrder, {
-        lo: String(isExt ? limit : erc.id),
-        hi: null,
-      });
-      writeHeaderStruct(g, isExt ? extendedFc : compactFc, (f) =>
-        f.roles.includes('event-record-class-id')
-          ? { lo: String(erc.id >>> 0), hi: null }
-          : roleRaw(f, erc.id, ercName),
+    const m = (f: StructureClass, i: number) => f.memberClasses[i]?.fieldClass as FixedLengthIntegerClass;
+    const byteInt = (f: FixedLengthIntegerClass | undefined, bits: number) =>
+      f !== undefined && f.lengthBits === bits && f.alignmentBits === 8 && f.byteOrder === idFc.byteOrder;
+    if (
+      !compact &&
+      idFits &&
+      s0.off === 0 &&
+      s0.balign === 8 &&
+      byteInt(idFc, 16) &&
+      extendedFc.memberClasses.length === 2 &&
+      byteInt(m(extendedFc, 0), 32) &&
+      m(extendedFc, 0).roles.includes('event-record-class-id') &&
+      byteInt(m(extendedFc, 1), 64) &&
+      compactFc.memberClasses.length === 1 &&
+      byteInt(m(compactFc, 0), 32)
+    ) {
+      // lttng-ust's large header, byte-aligned: one call of a shared function instead of two
+      // branches of stores (bench/node/tracepoint.bench.ts: the serializer stays small enough to
+      // be inlined into the tracepoint). Same bounds checks, same bytes.
+      const body = bodyRunExtent({ off: 0, balign: 8 });
+      const h = g.konst(
+        Object.freeze({ id: erc.id, extendedNeedBits: 112 + body, compactNeedBits: 48 + body }),
       );
-      g.sync();
-      return g.state;
-    };
-    if (idFits) {
-      g.open('if (ext) {');
-      const e = branch(true);
-      g.elseBranch();
-      const c = branch(false);
-      g.close();
-      const balign = Math.min(e.balign, c.balign);
-      g.state = { off: 0, balign, checked: Math.min(e.checked, c.checked) };
+      g.emit(`b = ${idFc.byteOrder === 'le' ? '$lhLE' : '$lhBE'}(dv, b, end, st, tsHi, tsLo, ${h});`);
+      g.emit('if (b < 0) return -1;');
+      g.emit('p = b >>> 3;');
+      g.state = { off: 0, balign: 8, checked: body };
+      g.resetByteOrder();
     } else {
-      const e = branch(true);
-      g.state = e;
+      // LTTng (lttng_write_event_header): extended when the id does not fit, or when the bits of the
+      // timestamp above the compact variant's changed since the previous record of this buffer.
+      const tsChanged =
+        tsBits === 32 ? 'tsHi !== st[0]' : `tsHi !== st[0] || (tsLo >>> ${tsBits}) !== (st[1] >>> ${tsBits})`;
+      g.emit(idFits ? `const ext = st[2] !== 0 || ${tsChanged};` : 'const ext = true;');
+      const branch = (isExt: boolean): PosState => {
+        g.state = s0;
+        g.resetByteOrder();
+        const idEnd = roundUp(s0.off, idFc.alignmentBits) + idFc.lengthBits;
+        const end = layoutEnd(isExt ? extendedFc : compactFc, idEnd);
+        const after = { off: 0, balign: Math.min(s0.balign, lowBit(end)) };
+        g.atRecordStart = true;
+        g.ensure(end + bodyRunExtent(after));
+        g.atRecordStart = false;
+        g.fixedRaw(idFc.lengthBits, idFc.alignmentBits, idFc.byteOrder, {
+          lo: String(isExt ? limit : erc.id),
+          hi: null,
+        });
+        writeHeaderStruct(g, isExt ? extendedFc : compactFc, (f) =>
+          f.roles.includes('event-record-class-id')
+            ? { lo: String(erc.id >>> 0), hi: null }
+            : roleRaw(f, erc.id, ercName),
+        );
+        g.sync();
+        return g.state;
+      };
+      if (idFits) {
+        g.open('if (ext) {');
+        const e = branch(true);
+        g.elseBranch();
+        const c = branch(false);
+        g.close();
+        const balign = Math.min(e.balign, c.balign);
+        g.state = { off: 0, balign, checked: Math.min(e.checked, c.checked) };
+      } else {
+        const e = branch(true);
+        g.state = e;
+      }
+      g.resetByteOrder();
     }
-    g.resetByteOrder();
   } else if (plan.kind === 'generic') {
     headerKind = 'generic';
     const end = layoutEnd(plan.fc, 0);
+    g.atRecordStart = true;
     g.ensure(end + bodyRunExtent({ off: 0, balign: Math.min(headerAlign, lowBit(end)) }));
+    g.atRecordStart = false;
     writeHeaderStruct(g, plan.fc, (f) => roleRaw(f, erc.id, ercName));
     g.resetByteOrder();
   } else {
+    g.atRecordStart = true;
     g.ensure(bodyRunExtent(g.state));
+    g.atRecordStart = false;
   }
 
   // Scopes.
@@ -1551,16 +2193,29 @@ export function compileEventRecordSerializer(
     g.resetByteOrder();
     g.structure(c, origin, [], '""', (name) => argExprs.get(locKey(origin, [name])) ?? 'undefined');
   });
-  g.sync();
+  // The record's end: returned, not stored (nothing follows).
+  const tail = g.state.off;
   g.emit('st[0] = tsHi;');
   g.emit('st[1] = tsLo;');
   g.emit('st[2] = 0;');
-  g.emit('return b;');
+  g.emit(tail === 0 ? 'return b;' : `return b + ${tail};`);
 
   const decls: string[] = [];
   for (const t of g.targets.values())
     decls.push(`let ${t.varName} = ${t.kind === 'length' ? -1 : 'undefined'};`);
   const body = [...g.lines.slice(0, declAt), ...decls.map((d) => `  ${d}`), ...g.lines.slice(declAt)];
+  if (sourcesByArg) {
+    const tname = `transcode_${ercName.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 80);
+    const tparams = ['u8', 'dv', 'at', 'end', 'st', 'ts', 'src', 'sv', 'sp', 'sl', 'V'];
+    const tsource = `${HELPERS}
+const ${tname} = function ${tname}(${tparams.join(', ')}) {
+  const tsHi = ts[0], tsLo = ts[1];
+${[...valueLoads, ...body].join('\n')}
+};
+return { write: ${tname} };
+`;
+    return { source: tsource, consts: g.consts, argNames, valueArgNames, headerKind };
+  }
   const params = ['u8', 'dv', 'at', 'end', 'st', 'tsHi', 'tsLo', ...argNames.map((_, i) => `a${i}`)];
   const fname = `write_${ercName.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 80);
   const objArgs = objectArgs.map(({ scope, name }) => `${['c', 'x', 'f'][scope]}[${JSON.stringify(name)}]`);
@@ -1581,19 +2236,7 @@ ${scopeChecks.join('\n')}
 };
 return { write: ${fname}, writeObjects: objects };
 `;
-  const fns = instantiate<{ write: PositionalWriteFunction; writeObjects: ObjectWriteFunction }>(
-    source,
-    g.consts,
-  );
-  return Object.freeze({
-    dataStreamClass: dsc,
-    eventRecordClass: erc,
-    argumentNames: Object.freeze(argNames),
-    write: fns.write,
-    writeObjects: fns.writeObjects,
-    eventHeader: headerKind,
-    source,
-  });
+  return { source, consts: g.consts, argNames, valueArgNames, headerKind };
 }
 
 /**

@@ -111,8 +111,105 @@ export function encodeUtf8(u8: Uint8Array, p: number, endByte: number, s: string
   return p;
 }
 
-/** `s` as UTF-8 then a NUL (CTF null-terminated string). Returns the byte after the NUL, -1, or -2. */
+/**
+ * `s` as UTF-8 then a NUL (CTF null-terminated string). Returns the byte after the NUL, -1, or -2.
+ * Small enough for V8 to inline into a generated serializer: ASCII strings that fit are copied
+ * here, anything else (room to check per character, non-ASCII, a NUL) by writeCStringSlow
+ * (bench/node/tracepoint.bench.ts, "int64 + 16-char string").
+ */
 export function writeCString(u8: Uint8Array, p: number, endByte: number, s: string): number {
+  const n = s.length;
+  if (p + n < endByte) {
+    let i = 0;
+    // `(c - 1) >>> 0 >= 0x7f` catches both NUL and non-ASCII in one compare.
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if ((c - 1) >>> 0 >= 0x7f) break;
+      u8[p + i] = c;
+    }
+    if (i === n) {
+      u8[p + n] = 0;
+      return p + n + 1;
+    }
+  }
+  return writeCStringSlow(u8, p, endByte, s);
+}
+
+/** Bytes a CStringCache holds at most (longer strings are encoded each time). */
+export const CSTRING_CACHE_BYTES = 64;
+
+/**
+ * The last string a null-terminated string field wrote, and its bytes (NUL included) once it was
+ * written twice in a row: one per string field of a generated serializer. Writing the same string
+ * again copies 32-bit words, a fraction of encoding it again, as charCodeAt checks the string's
+ * representation at each character (bench/node/tracepoint.bench.ts, "int64 + 16-char string":
+ * ~45 ns less per event; bench/ctf/writer.bench.ts, "string"). Bytes are kept from the second
+ * write on, so a field whose string changes at each event pays one comparison and one store.
+ */
+export class CStringCache {
+  s: string | null = null;
+  /** Bytes in `words`; 0 while `s` was written once only. */
+  sizeBytes = 0;
+  readonly words = new Int32Array(CSTRING_CACHE_BYTES / 4);
+  readonly bytes = new Uint8Array(this.words.buffer);
+}
+
+/**
+ * writeCString through a field's cache: the same string as last time is copied from the cache.
+ * `u8` and `dv` view the same bytes from the same offset. Same results as writeCString.
+ */
+export function writeCStringCached(
+  u8: Uint8Array,
+  dv: DataView,
+  p: number,
+  endByte: number,
+  s: string,
+  c: CStringCache,
+): number {
+  const n = c.sizeBytes;
+  // Only the copy is here: small enough to be inlined with the serializer (the other cases are
+  // a call, see bench/node/tracepoint.bench.ts "int64 + string, 1024 different ones").
+  if (s !== c.s || n === 0) return writeCStringMiss(u8, dv, p, endByte, s, c);
+  if (p + n > endByte) return SerializeStatus.NoSpace;
+  const w = c.words;
+  let k = 0;
+  for (; k + 4 <= n; k += 4) dv.setInt32(p + k, w[k >> 2]!, true);
+  const b = c.bytes;
+  for (; k < n; k++) u8[p + k] = b[k]!;
+  return p + n;
+}
+
+/** writeCStringCached for a string other than the cache's, or seen once only. */
+function writeCStringMiss(
+  u8: Uint8Array,
+  dv: DataView,
+  p: number,
+  endByte: number,
+  s: string,
+  c: CStringCache,
+): number {
+  if (s !== c.s) {
+    c.s = s;
+    c.sizeBytes = 0;
+    return writeCString(u8, p, endByte, s);
+  }
+  const r = writeCString(u8, p, endByte, s);
+  if (r >= 0 && r - p <= CSTRING_CACHE_BYTES) fillCStringCache(u8, dv, p, r, c);
+  return r;
+}
+
+function fillCStringCache(u8: Uint8Array, dv: DataView, p: number, r: number, c: CStringCache): void {
+  const n = r - p;
+  const w = c.words;
+  let k = 0;
+  for (; k + 4 <= n; k += 4) w[k >> 2] = dv.getInt32(p + k, true);
+  const b = c.bytes;
+  for (; k < n; k++) b[k] = u8[p + k]!;
+  c.sizeBytes = n;
+}
+
+/** writeCString for any string, room checked per character. */
+export function writeCStringSlow(u8: Uint8Array, p: number, endByte: number, s: string): number {
   p = encodeUtf8(u8, p, endByte, s);
   if (p < 0) return p;
   if (p >= endByte) return -1;
@@ -151,6 +248,25 @@ export function writeUtf8(u8: Uint8Array, p: number, s: string): number {
  * Returns 0, -2 when `s` contains a NUL, -3 when its UTF-8 form is longer than the field.
  */
 export function writeFixedString(u8: Uint8Array, p: number, lengthBytes: number, s: string): number {
+  // ASCII that fits: copied and padded here, small enough to be inlined (as writeCString).
+  const n = s.length;
+  if (n <= lengthBytes) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if ((c - 1) >>> 0 >= 0x7f) break;
+      u8[p + i] = c;
+    }
+    if (i === n) {
+      for (; i < lengthBytes; i++) u8[p + i] = 0;
+      return 0;
+    }
+  }
+  return writeFixedStringSlow(u8, p, lengthBytes, s);
+}
+
+/** writeFixedString for any string. */
+export function writeFixedStringSlow(u8: Uint8Array, p: number, lengthBytes: number, s: string): number {
   const end = p + lengthBytes;
   const r = encodeUtf8(u8, p, end, s);
   if (r === -2) return -2;
@@ -197,14 +313,21 @@ export function writeUleb128(u8: Uint8Array, p: number, endByte: number, x: unkn
     if (x < 0n || x >= 1n << 64n) return -2;
     v = x;
   } else return -2;
+  const p0 = p;
   do {
-    if (p >= endByte) return -1;
+    // No room: the bytes written so far are zeroed, as for any failed write.
+    if (p >= endByte) return noRoom(u8, p0, p);
     let byte = Number(v & 0x7fn);
     v >>= 7n;
     if (v !== 0n) byte |= 0x80;
     u8[p++] = byte;
   } while (v !== 0n);
   return p;
+}
+
+function noRoom(u8: Uint8Array, from: number, to: number): number {
+  if (to > from) u8.fill(0, from, to);
+  return SerializeStatus.NoSpace;
 }
 
 /** Signed LEB128 (64-bit range); -1 no room, -2 bad value. */
@@ -217,8 +340,9 @@ export function writeSleb128(u8: Uint8Array, p: number, endByte: number, x: unkn
     if (x < -(1n << 63n) || x >= 1n << 63n) return -2;
     v = x;
   } else return -2;
+  const p0 = p;
   for (;;) {
-    if (p >= endByte) return -1;
+    if (p >= endByte) return noRoom(u8, p0, p);
     const byte = Number(v & 0x7fn);
     v >>= 7n;
     const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
@@ -327,6 +451,229 @@ export function arrayMessage(erc: string, path: string, expectedLength: number, 
 export function failure(u8: Uint8Array, fromByte: number, toByte: number, message: string): CtfValueError {
   zeroFill(u8, fromByte, toByte);
   return new CtfValueError(message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cold paths of generated serializers. The generated code of a field handles the common values
+// in a few operations (a number that fits, an ASCII string); anything else (bigints, numbers
+// beyond 32 bits, labels, values that do not fit) is one call here, which converts the value or
+// zeroes what the record touched and throws. This keeps a serializer under V8's inlining limit,
+// so it is inlined into the tracepoint that calls it (bench/node/tracepoint.bench.ts).
+
+/** What a cold path knows about one field, built once by the serializer compiler. */
+export interface ColdField {
+  /** Event record class name, for messages. */
+  readonly erc: string;
+  /** The field's path for messages (fields in arrays pass theirs at run time). */
+  readonly path: string;
+  /** Bits from the generated code's `b` to the field: a failure zeroes the record up to there. */
+  readonly offBits: number;
+  readonly lengthBits: number;
+  readonly signed: boolean;
+  /** Range of the field, [min, maxP1), for numbers (converted without bigints). */
+  readonly min: number;
+  readonly maxP1: number;
+  /** Masks of the low word (fields up to 32 bits) and of the high word (wider ones). */
+  readonly loMask: number;
+  readonly hiMask: number;
+  /** Enumeration labels (label -> value), or null. */
+  readonly labels: ReadonlyMap<string, number | bigint> | null;
+  /** Message for a value that does not fit (length fields), or null for the integer message. */
+  readonly message: ((x: unknown, path: string) => string) | null;
+  /** Static-length strings: bytes of the field. */
+  readonly lengthBytes: number;
+  /** integerRunCold: the field's byte order (it starts at `offBits`, on a byte). */
+  readonly le: boolean;
+}
+
+/** Low and high words of the last integer converted by integerCold (serializers are synchronous). */
+export const intScratch = new Uint32Array(2);
+
+/**
+ * An integer the fast path did not take: a label, a bigint, a boolean, a number beyond 32 bits,
+ * or a bad value. Returns the low 32 bits (the high ones are in `intScratch[1]`), or throws a
+ * CtfValueError after zeroing the bytes the record touched, `[s0, field)`.
+ */
+export function integerCold(
+  x: unknown,
+  u8: Uint8Array,
+  s0: number,
+  b: number,
+  d: ColdField,
+  path: string = d.path,
+): number {
+  let v = x;
+  if (typeof v === 'string' && d.labels !== null) {
+    const y = d.labels.get(v);
+    if (y === undefined) {
+      throw failure(u8, s0, (b + d.offBits + 7) >>> 3, labelMessage(d.erc, path, v, d.labels));
+    }
+    v = y;
+  }
+  if (typeof v === 'number' && v % 1 === 0 && v >= d.min && v < d.maxP1) {
+    // In range, without bigints (labels' values, numbers beyond 32 bits): v is an integer below
+    // 2^64 in magnitude, so `v / 2^32` floors exactly and `v >>> 0` is its low word.
+    if (d.lengthBits <= 32) {
+      intScratch[1] = 0;
+      return (v & d.loMask) >>> 0;
+    }
+    const hi = Math.floor(v / TWO32);
+    intScratch[1] = d.signed ? hi & d.hiMask : hi;
+    return v >>> 0;
+  }
+  if (integerToWords(v, d.lengthBits, d.signed, intScratch)) return intScratch[0]!;
+  throw failure(
+    u8,
+    s0,
+    (b + d.offBits + 7) >>> 3,
+    d.message !== null
+      ? d.message(v, path)
+      : integerMessage(d.erc, path, v, integerTypeName(d.lengthBits, d.signed)),
+  );
+}
+
+/**
+ * A run of whole-byte integer members (see the compiler's integerRun) whose values are not all
+ * numbers that fit in 32 bits: converts and writes each member in order as integerCold does, or
+ * throws for the first one that does not fit, after zeroing what the record touched. `xs` are the
+ * members' values, `ds` their descriptions (`offBits`: where each starts, from `b`, on a byte).
+ */
+export function integerRunCold(
+  u8: Uint8Array,
+  s0: number,
+  b: number,
+  ds: readonly ColdField[],
+  ...xs: unknown[]
+): void {
+  for (let k = 0; k < ds.length; k++) {
+    const d = ds[k]!;
+    const lo = integerCold(xs[k], u8, s0, b, d);
+    const hi = intScratch[1]!;
+    const n = d.lengthBits >>> 3;
+    const at = (b + d.offBits) >>> 3;
+    for (let j = 0; j < n; j++) {
+      const v = j < 4 ? (lo >>> (8 * j)) & 0xff : (hi >>> (8 * (j - 4))) & 0xff;
+      u8[at + (d.le ? j : n - 1 - j)] = v;
+    }
+  }
+}
+
+/** What lttngLargeHeaderLE/BE need to know about a class, built once by the compiler. */
+export interface LttngLargeHeaderInfo {
+  /** The event record class id (below 65535). */
+  readonly id: number;
+  /** Bits the record needs from its start with an extended (resp. compact) header, checked first. */
+  readonly extendedNeedBits: number;
+  readonly compactNeedBits: number;
+}
+
+/**
+ * LTTng's large event header, byte-aligned, little-endian (lttng-ust's layout on x86), for a
+ * class whose id fits in 16 bits: compact (id u16, timestamp u32) unless the timestamp's high
+ * word changed since the previous record of the buffer or a packet begins (`st`, see TsState),
+ * then extended (0xFFFF, id u32, timestamp u64). Shared by the generated serializers instead of
+ * two branches of generated stores each, so that they stay small enough to be inlined
+ * (bench/node/tracepoint.bench.ts). Returns the bit position after the header, or -1 (nothing
+ * written) when the record's first `extendedNeedBits`/`compactNeedBits` bits do not fit.
+ */
+export function lttngLargeHeaderLE(
+  dv: DataView,
+  b: number,
+  end: number,
+  st: Uint32Array,
+  tsHi: number,
+  tsLo: number,
+  h: LttngLargeHeaderInfo,
+): number {
+  const p = b >>> 3;
+  if (st[2] !== 0 || tsHi !== st[0]) {
+    if (b + h.extendedNeedBits > end) return SerializeStatus.NoSpace;
+    dv.setUint16(p, 0xffff, true);
+    dv.setUint32(p + 2, h.id, true);
+    dv.setUint32(p + 6, tsLo, true);
+    dv.setUint32(p + 10, tsHi, true);
+    return b + 112;
+  }
+  if (b + h.compactNeedBits > end) return SerializeStatus.NoSpace;
+  dv.setUint16(p, h.id, true);
+  dv.setUint32(p + 2, tsLo, true);
+  return b + 48;
+}
+
+/** lttngLargeHeaderLE for big-endian traces. */
+export function lttngLargeHeaderBE(
+  dv: DataView,
+  b: number,
+  end: number,
+  st: Uint32Array,
+  tsHi: number,
+  tsLo: number,
+  h: LttngLargeHeaderInfo,
+): number {
+  const p = b >>> 3;
+  if (st[2] !== 0 || tsHi !== st[0]) {
+    if (b + h.extendedNeedBits > end) return SerializeStatus.NoSpace;
+    dv.setUint16(p, 0xffff);
+    dv.setUint32(p + 2, h.id);
+    dv.setUint32(p + 6, tsHi);
+    dv.setUint32(p + 10, tsLo);
+    return b + 112;
+  }
+  if (b + h.compactNeedBits > end) return SerializeStatus.NoSpace;
+  dv.setUint16(p, h.id);
+  dv.setUint32(p + 2, tsLo);
+  return b + 48;
+}
+
+/** A floating point value that is not a number: a bigint (converted) or an error. */
+export function floatCold(
+  x: unknown,
+  u8: Uint8Array,
+  s0: number,
+  b: number,
+  d: ColdField,
+  path: string = d.path,
+): number {
+  if (typeof x === 'bigint') return Number(x);
+  throw failure(u8, s0, (b + d.offBits + 7) >>> 3, valueMessage(d.erc, path, 'a number', x));
+}
+
+/**
+ * A null-terminated string that writeCString did not write (`r` < 0) or that is not a string
+ * (`r` = -3): zeroes what the record touched and returns NoSpace (-1), or throws.
+ */
+export function cStringCold(
+  r: number,
+  x: unknown,
+  u8: Uint8Array,
+  s0: number,
+  p: number,
+  end: number,
+  d: ColdField,
+  path: string = d.path,
+): number {
+  if (r === -3) throw failure(u8, s0, p, valueMessage(d.erc, path, 'a string', x));
+  const s = x as string;
+  const touched = Math.min(end >>> 3, p + 3 * s.length + 1);
+  if (r === SerializeStatus.NoSpace) {
+    zeroFill(u8, s0, touched);
+    return SerializeStatus.NoSpace;
+  }
+  throw failure(u8, s0, touched, stringMessage(d.erc, path, s, r));
+}
+
+/** A static-length string writeFixedString refused (`r`), or not a string (`r` = -4): throws. */
+export function fixedStringCold(
+  r: number,
+  x: unknown,
+  u8: Uint8Array,
+  s0: number,
+  p: number,
+  d: ColdField,
+  path: string = d.path,
+): never {
+  if (r === -4) throw failure(u8, s0, p, valueMessage(d.erc, path, 'a string', x));
+  throw failure(u8, s0, p + d.lengthBytes, stringMessage(d.erc, path, x as string, r, d.lengthBytes));
 }
 
 /** Scratch views for float <-> bits conversions (shared: serializers are synchronous). */

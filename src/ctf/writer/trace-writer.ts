@@ -38,8 +38,11 @@ import { packetizeMetadata } from './metadata-stream.js';
 import { type PacketFields, PacketWriter } from './packet-writer.js';
 import {
   type CompiledEventRecordSerializer,
+  type CompiledEventRecordTranscoder,
   compileEventRecordSerializer,
+  compileEventRecordTranscoder,
   createTimestampState,
+  type FieldSource,
 } from './serializer-compiler.js';
 import { zeroFill } from './serializer-runtime.js';
 import type { TraceSink } from './trace-sink.js';
@@ -301,10 +304,13 @@ export class TraceWriter {
    * Registers an event record class (at any time). Compiles its serializer and its metadata now,
    * so a class the writer or TSDL cannot handle (a bad identifier, a field class TSDL lacks) is
    * rejected here with the event and field named. Returns the class to pass to `write`.
+   * `compileSerializer: false` defers the serializer to its first use (a tracer that only
+   * transcodes the class never compiles it); the metadata is still made now.
    */
   addEventRecordClass(
     dsc: number | string | DataStreamClass,
     spec: EventRecordClassSpec | EventRecordClass,
+    o: { readonly compileSerializer?: boolean } = {},
   ): EventRecordClass {
     if (this.closed) throw new CtfWriterError('the trace writer is closed');
     const st = this.state(dsc);
@@ -344,11 +350,14 @@ export class TraceWriter {
         `${erc.name}: data stream class ${st.dsc.id} already has an event record class with id ${erc.id}`,
       );
     }
-    const compiled = compileEventRecordSerializer({
-      traceClass: this.traceClass,
-      dataStreamClass: st.dsc,
-      eventRecordClass: erc,
-    });
+    const compiled =
+      o.compileSerializer === false
+        ? undefined
+        : compileEventRecordSerializer({
+            traceClass: this.traceClass,
+            dataStreamClass: st.dsc,
+            eventRecordClass: erc,
+          });
     const text =
       this.metadataFormat === 'ctf2'
         ? ctf2EventRecordClass(st.dsc, erc)
@@ -356,19 +365,61 @@ export class TraceWriter {
     st.ercs.push(erc);
     st.byName.set(erc.name, erc);
     st.ids.add(erc.id);
-    this.compiled.set(erc, compiled);
+    this.registered.set(erc, st.dsc);
+    if (compiled) this.compiled.set(erc, compiled);
     this.pendingMetadata.push(text);
     return erc;
   }
 
+  /** Registered classes and their data stream class (their serializer may not be compiled yet). */
+  private readonly registered = new Map<EventRecordClass, DataStreamClass>();
+
+  /** The serializer of a registered class, compiled now if registration deferred it. */
+  private compiledOf(erc: EventRecordClass): CompiledEventRecordSerializer | undefined {
+    let c = this.compiled.get(erc);
+    if (c === undefined) {
+      const dsc = this.registered.get(erc);
+      if (dsc === undefined) return undefined;
+      c = compileEventRecordSerializer({
+        traceClass: this.traceClass,
+        dataStreamClass: dsc,
+        eventRecordClass: erc,
+      });
+      this.compiled.set(erc, c);
+    }
+    return c;
+  }
+
   /** The compiled serializer of a registered class (for tracers that manage their own buffers). */
   serializer(erc: EventRecordClass): CompiledEventRecordSerializer {
-    const c = this.compiled.get(erc);
+    const c = this.compiledOf(erc);
     if (!c)
       throw new CtfWriterError(
         `${erc.name}: this event record class was not registered with this trace writer`,
       );
     return c;
+  }
+
+  /**
+   * A transcoder of a registered class (see `compileEventRecordTranscoder`): its fields read from
+   * a source record's bytes as `sources` says, for `StreamWriter.transcode`. Compiles on each
+   * call: keep the result.
+   */
+  transcoder(
+    erc: EventRecordClass,
+    sources: Readonly<Record<string, FieldSource>>,
+  ): CompiledEventRecordTranscoder {
+    const dsc = this.registered.get(erc);
+    if (!dsc)
+      throw new CtfWriterError(
+        `${erc.name}: this event record class was not registered with this trace writer`,
+      );
+    return compileEventRecordTranscoder({
+      traceClass: this.traceClass,
+      dataStreamClass: dsc,
+      eventRecordClass: erc,
+      sources,
+    });
   }
 
   /** @internal Looks up a class by object or name within a data stream class. */
@@ -379,7 +430,7 @@ export class TraceWriter {
         throw new CtfWriterError(`data stream class ${dsc.id} has no event record class named "${erc}"`);
       erc = e;
     }
-    const c = this.compiled.get(erc);
+    const c = this.compiledOf(erc);
     if (!c || c.dataStreamClass !== dsc) {
       throw new CtfWriterError(
         `${erc.name}: this event record class is not registered for data stream class ${dsc.id}`,
@@ -667,6 +718,50 @@ return function emit(tsHi, tsLo${args.map((a) => `, ${a}`).join('')}) {
     return fn;
   }
 
+  /**
+   * Writes one record of a transcoder's class (`TraceWriter.transcoder`) stamped `ts` (a
+   * Uint32Array: high half at 0, low half at 1): the sourced fields from the source record
+   * `[sp, sp + sl)` of `src`/`sv` (a Uint8Array and a DataView over the same bytes), the others
+   * from `values` (in `valueArgumentNames` order). Packets, time order and errors as `emitter`;
+   * allocates nothing.
+   */
+  transcode(
+    t: CompiledEventRecordTranscoder,
+    ts: Uint32Array,
+    src: Uint8Array,
+    sv: DataView,
+    sp: number,
+    sl: number,
+    values?: readonly unknown[],
+  ): void {
+    if (this.closed) this.closedError();
+    if (t.dataStreamClass !== this.dataStreamClass) this.foreignClass(t.eventRecordClass.name);
+    const tsHi = ts[0]!;
+    const tsLo = ts[1]!;
+    if (tsHi < this.lastHi || (tsHi === this.lastHi && tsLo < this.lastLo)) this.checkTime(tsHi, tsLo);
+    let r = t.write(this.u8, this.dv, this.at, this.endBits, this.st, ts, src, sv, sp, sl, values);
+    if (r < 0) {
+      if (this.count === 0) this.tooLarge(t.eventRecordClass.name);
+      this.switchPacket();
+      r = t.write(this.u8, this.dv, this.at, this.endBits, this.st, ts, src, sv, sp, sl, values);
+      if (r < 0) this.tooLarge(t.eventRecordClass.name);
+    }
+    if (this.count === 0) {
+      this.beginHi = tsHi;
+      this.beginLo = tsLo;
+    }
+    this.count++;
+    this.at = r;
+    this.lastHi = tsHi;
+    this.lastLo = tsLo;
+  }
+
+  private foreignClass(name: string): never {
+    throw new CtfWriterError(
+      `${name}: this transcoder is for another data stream class than stream "${this.fileName}"'s`,
+    );
+  }
+
   /** Counts records the producer had to drop; the next packet's `events_discarded` includes them. */
   discard(count = 1): void {
     if (!Number.isSafeInteger(count) || count < 0)
@@ -739,15 +834,18 @@ return function emit(tsHi, tsLo${args.map((a) => `, ${a}`).join('')}) {
   /**
    * Ends the current packet now (trimmed to a page multiple), if it holds records or new discards.
    * `tsNs`: the flush time, used as the packet's end timestamp when later than its last record.
+   * `evenIfEmpty`: end it (an empty packet) even then: a reader counts the records a producer
+   * dropped between two packets, so a stream's first losses need a packet before them.
    */
-  flush(tsNs?: bigint | number): void {
+  flush(tsNs?: bigint | number, o: { readonly evenIfEmpty?: boolean } = {}): void {
     if (this.closed) return;
     let end: { hi: number; lo: number } | undefined;
     if (tsNs !== undefined) {
       end = { hi: 0, lo: 0 };
       splitTimestamp(tsNs, end);
     }
-    if (this.count > 0 || this.discardedTotal !== this.discardedAtLastPacket) this.closePacket(false, end);
+    if (this.count > 0 || this.discardedTotal !== this.discardedAtLastPacket || o.evenIfEmpty)
+      this.closePacket(false, end);
     // Later records may not be earlier than the time the stream was flushed at (packets would
     // overlap in time).
     if (end && (end.hi > this.lastHi || (end.hi === this.lastHi && end.lo > this.lastLo))) {

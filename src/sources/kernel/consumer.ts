@@ -1,8 +1,11 @@
 /**
- * The kernel consumer: reads every CPU's `trace_pipe_raw` one sub-buffer at a time until EAGAIN
- * or 0 (0 is not end of file, ftrace-raw.md §2), on a timer, decodes the pages with one KBuffer
- * per CPU and hands records to a sink in time stamp order across CPUs (so that state tracked
- * from one CPU's events is current when another CPU's events use it).
+ * The kernel consumer: reads every CPU's `trace_pipe_raw` one sub-buffer at a time (EAGAIN or 0
+ * is "nothing now": 0 is not end of file, ftrace-raw.md §2), on a timer that follows the fill
+ * rate, only full sub-buffers while tracing runs (readCpu), reading ahead while a long batch is
+ * delivered (readAhead); decodes the pages with one KBuffer per CPU and hands records to a sink,
+ * per CPU or in time stamp order across CPUs (so that state tracked from one CPU's events is
+ * current when another CPU's events use it). Nothing is allocated per record: pages and their
+ * DataViews are reused, the time stamp travels in the KBuffer's Uint32Array.
  *
  * Lost records: the per-CPU `stats` counters (`overrun`, `commit overrun`, `dropped events`) are
  * sampled after each CPU is drained; their growth is the exact number of records the kernel
@@ -12,13 +15,15 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { KernelError, KernelErrorCode } from './errors.js';
 import type { HeaderPage } from './format-parser.js';
-import { KBUFFER_END, KBUFFER_ERRORS, KBUFFER_RECORD, KBuffer } from './kbuffer.js';
+import { COMMIT_MASK, KBUFFER_END, KBUFFER_ERRORS, KBUFFER_RECORD, KBuffer } from './kbuffer.js';
 import { type CpuStats, parseCpuStats, type TracefsInstance } from './tracefs-instance.js';
 
 export interface RecordSink {
   /**
    * One record, in time stamp order. `p` is the payload offset in `page` (its first two bytes
-   * are the event id), `len` its length. The page is reused after the call: copy what you keep.
+   * are the event id), `len` its length, `ts` its time stamp (high half at 0, low half at 1: an
+   * array, so that no number is boxed per record). The page and `ts` are reused after the call:
+   * copy what you keep.
    */
   onRecord(
     cpuId: number,
@@ -27,8 +32,7 @@ export interface RecordSink {
     view: DataView,
     p: number,
     len: number,
-    tsHigh: number,
-    tsLow: number,
+    ts: Uint32Array,
   ): void;
   /** `count` records were lost on `cpuId` before what comes next (from the kernel's stats). */
   onDiscarded(cpuId: number, count: number): void;
@@ -70,15 +74,38 @@ interface CpuState {
   /** `per_cpu/cpuN/stats`, kept open and re-read at offset 0 (the kernel regenerates it). */
   statsFd: number;
   readonly kbuf: KBuffer;
-  /** Sub-buffers read this tick, and how many are in use. */
+  /** Sub-buffers read this tick (with a DataView each, made once), and how many are in use. */
   readonly pages: Uint8Array[];
+  readonly views: DataView[];
+  /** Pages read and not yet delivered (slots [0, nPages) of `pages`). */
   nPages: number;
+  /** Pages read since the current tick began (read-ahead included): how fast the buffer fills. */
+  readThisTick: number;
+  /**
+   * Fraction of the CPU's ring buffer filled per ms, from the last ticks (decaying by half per
+   * tick when the rate drops); 0 until known.
+   */
+  rate: number;
+  /** When its pipe was last read (performance.now()). */
+  lastReadMs: number;
   pageIdx: number;
   /** KBuffer positioned on a record not yet delivered. */
   hasRecord: boolean;
   lossBase: number;
   readonly stats: CpuConsumerStats;
 }
+
+/** How full the busiest buffer may get between two reads, at the rate last seen (startTimer). */
+const TARGET_FILL = 1 / 8;
+/**
+ * While delivering, a CPU's pipe is read again when its buffer may have filled TARGET_FILL since
+ * its last read at the rate last seen, and at least this often (ms; readAhead).
+ */
+const READ_AHEAD_MAX_MS = 20;
+/** Read-ahead looks at the pipes no more often than this (ms). */
+const READ_AHEAD_MIN_MS = 2;
+/** Read-ahead holds at most this many bytes of pages, all CPUs together (beyond one buffer each). */
+const READ_AHEAD_MAX_BYTES = 256 * 1024 * 1024;
 
 function lossCount(s: CpuStats): number {
   return s.overrun + s.commitOverrun + s.droppedEvents;
@@ -94,6 +121,20 @@ export class KernelConsumer {
   private readonly bufferBytes: number;
   private readonly ordered: boolean;
   private readonly cpus: CpuState[];
+  /** Where the low 32 bits of a page's `commit` are, and the data bytes a sub-buffer holds. */
+  private readonly commitLowOffset: number;
+  private readonly dataSizeBytes: number;
+  /**
+   * A page whose commit leaves more than this unused is the one the kernel was still writing:
+   * the reader caught up with the writer (see readCpu).
+   */
+  private readonly caughtUpSlackBytes: number;
+  /** Most pages a CPU may hold read and not yet delivered (read-ahead stops there). */
+  private readonly maxPending: number;
+  /** When the pipes were last read (performance.now()), for read-ahead. */
+  private lastReadMs = 0;
+  /** When the last poll began (performance.now()), for the fill rates. */
+  private lastPollMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private error: unknown;
@@ -106,15 +147,31 @@ export class KernelConsumer {
     this.littleEndian = o.littleEndian;
     this.bufferBytes = Math.max(this.subbufSize, instance.bufferSizeKb * 1024);
     this.ordered = o.ordered ?? true;
+    const hp = o.headerPage;
+    this.commitLowOffset = o.littleEndian
+      ? hp.commitOffsetBytes
+      : hp.commitOffsetBytes + hp.commitSizeBytes - 4;
+    this.dataSizeBytes = this.subbufSize - hp.dataOffsetBytes;
+    // A full page leaves less than one record unused (40 bytes at most seen with syscall events);
+    // records over 1 KiB are rare, and misjudging one only defers reading to the next tick.
+    this.caughtUpSlackBytes = Math.min(1024, this.dataSizeBytes >>> 3);
     const perCpuSubbufs = Math.ceil((instance.bufferSizeKb * 1024) / (o.headerPage.dataSizeBytes || 1)) + 2;
     this.maxPerTick = o.maxSubbufsPerTick ?? perCpuSubbufs;
+    // Read-ahead may hold up to 4 buffers' worth per CPU while the first records warm the code
+    // up, within READ_AHEAD_MAX_BYTES for all CPUs (but always one buffer's worth).
+    const cap = Math.floor(READ_AHEAD_MAX_BYTES / instance.cpuIds.length / this.subbufSize);
+    this.maxPending = Math.max(this.maxPerTick, Math.min(4 * perCpuSubbufs, cap));
     this.cpus = instance.cpuIds.map((cpuId) => ({
       cpuId,
       fd: -1,
       statsFd: -1,
       kbuf: new KBuffer(o.headerPage, { littleEndian: o.littleEndian }),
       pages: [],
+      views: [],
       nPages: 0,
+      readThisTick: 0,
+      rate: 0,
+      lastReadMs: 0,
       pageIdx: 0,
       hasRecord: false,
       lossBase: 0,
@@ -144,6 +201,8 @@ export class KernelConsumer {
       c.lossBase = lossCount(this.readStats(c));
     }
     this.lastLossSampleMs = Date.now();
+    // The first poll measures the fill rate since now.
+    this.lastPollMs = performance.now();
   }
 
   private readonly statsBuf = Buffer.alloc(1024);
@@ -155,23 +214,26 @@ export class KernelConsumer {
   }
 
   /**
-   * Polls on a timer until `close`, sooner when the buffers fill: after a tick that found a CPU's
-   * buffer over a quarter full the next comes at once-ish, over 1/16 four times sooner. Errors
-   * stop the timer and surface from `drainAndClose`.
+   * Polls on a timer until `close`. The period follows the fill rate of the busiest CPU's buffer
+   * (the fraction of it read per ms, as `poll` measures it): the next tick comes when that buffer
+   * would be an eighth full, between 1 ms and `pollIntervalMs`. A tick reads only full pages
+   * while tracing runs (readCpu), so this is what keeps up with a busy kernel without losing
+   * records. Errors stop the timer and surface from `drainAndClose`.
    */
   startTimer(): void {
     const tick = () => {
       this.timer = undefined;
       if (this.closed) return;
-      let fill: number;
       try {
-        fill = this.poll();
+        this.poll();
       } catch (e) {
         this.error = e;
         return;
       }
+      let rate = 0;
+      for (const c of this.cpus) if (c.rate > rate) rate = c.rate;
       const next =
-        fill > 0.25 ? 1 : fill > 1 / 16 ? Math.max(1, this.pollIntervalMs / 4) : this.pollIntervalMs;
+        rate > 0 ? Math.min(this.pollIntervalMs, Math.max(1, TARGET_FILL / rate)) : this.pollIntervalMs;
       this.timer = setTimeout(tick, next);
     };
     this.timer = setTimeout(tick, this.pollIntervalMs);
@@ -182,12 +244,24 @@ export class KernelConsumer {
    * the largest fraction of a CPU's ring buffer this read took (how full it was).
    */
   poll(): number {
-    let maxPages = 0;
+    const start = performance.now();
+    const elapsedMs = this.lastPollMs > 0 ? Math.max(1, start - this.lastPollMs) : 0;
+    this.lastPollMs = start;
+    this.lastReadMs = start;
     for (const c of this.cpus) {
-      const n = this.readCpu(c, this.maxPerTick);
-      if (n > maxPages) maxPages = n;
+      c.readThisTick = 0;
+      c.lastReadMs = start;
+      this.readCpu(c, this.maxPerTick);
     }
     this.deliver();
+    let maxPages = 0;
+    for (const c of this.cpus) {
+      if (c.readThisTick > maxPages) maxPages = c.readThisTick;
+      if (elapsedMs > 0) {
+        const fill = (c.readThisTick * this.subbufSize) / this.bufferBytes;
+        c.rate = Math.max(fill / elapsedMs, c.rate * 0.5);
+      }
+    }
     // The stats are a file read per CPU: sample them once per poll period, not once per tick.
     const now = Date.now();
     if (now - this.lastLossSampleMs >= this.pollIntervalMs) {
@@ -210,9 +284,10 @@ export class KernelConsumer {
         // Read until every CPU reports nothing: unbounded, tracing is off.
         for (;;) {
           let n = 0;
-          for (const c of this.cpus) n += this.readCpu(c, this.maxPerTick);
+          for (const c of this.cpus) n += this.readCpu(c, this.maxPerTick, true);
           this.deliver();
-          if (n === 0) break;
+          // Pages read ahead for a CPU already delivered wait for the next round.
+          if (n === 0 && this.cpus.every((c) => c.nPages === 0)) break;
         }
         this.sampleLosses();
         this.sink.onBatchEnd?.();
@@ -248,17 +323,28 @@ export class KernelConsumer {
     }
   }
 
-  /** Reads up to `max` sub-buffers of one CPU into its page list. Returns how many. */
-  private readCpu(c: CpuState, max: number): number {
-    c.nPages = 0;
-    c.pageIdx = 0;
-    c.hasRecord = false;
+  /**
+   * Reads up to `max` more sub-buffers of one CPU after its pending ones (at most `maxPending`
+   * held). Returns how many.
+   *
+   * A read returns the page the kernel is still filling when the reader has caught up, a whole
+   * sub-buffer (mostly zeros) for the few records written since the last read. Reading on until
+   * EAGAIN then costs a sub-buffer copy per handful of records (3/4 of the consumer's CPU time
+   * with 64 KiB sub-buffers in bench/kernel/record.bench.ts): so, while tracing runs, a page
+   * that is not full ends this CPU's reads, unless it is the first of this call (the rest of the
+   * page the previous call stopped on). `untilEmpty` (tracing stopped) drains everything.
+   */
+  private readCpu(c: CpuState, max: number, untilEmpty = false): number {
     const size = this.subbufSize;
-    while (c.nPages < max) {
+    const stopAtPartial = !untilEmpty;
+    const limit = Math.min(max, this.maxPending - c.nPages);
+    let n = 0;
+    while (n < limit) {
       let page = c.pages[c.nPages];
       if (!page) {
         page = Buffer.allocUnsafe(size);
         c.pages.push(page);
+        c.views.push(new DataView(page.buffer, page.byteOffset, page.byteLength));
       }
       let got: number;
       try {
@@ -277,11 +363,44 @@ export class KernelConsumer {
       // 0 is "nothing now" once any copy of the descriptor was closed (a spawned child's).
       if (got === 0) break;
       if (got < size) page.fill(0, got, size);
-      c.nPages++;
       c.stats.subbufsRead++;
       c.stats.bytesRead += got;
+      const view = c.views[c.nPages]!;
+      c.nPages++;
+      c.readThisTick++;
+      n++;
+      if (
+        stopAtPartial &&
+        n > 1 &&
+        this.dataSizeBytes - (view.getUint32(this.commitLowOffset, this.littleEndian) & COMMIT_MASK) >
+          this.caughtUpSlackBytes
+      ) {
+        break;
+      }
     }
-    return c.nPages;
+    return n;
+  }
+
+  /**
+   * While a batch is delivered, reads the kernel's full pages again: when delivering is slow (the
+   * first records of each event class run unoptimized code, a garbage collection, a busy
+   * machine), the kernel's buffers must not fill meanwhile. A CPU is read when its buffer may
+   * have filled an eighth since its last read, at its rate (every READ_AHEAD_MAX_MS at least):
+   * each read of a CPU that has little costs a sub-buffer copy for a few records. Returns true
+   * when it read anything.
+   */
+  private readAhead(): boolean {
+    const now = performance.now();
+    if (now - this.lastReadMs < READ_AHEAD_MIN_MS) return false;
+    this.lastReadMs = now;
+    let any = false;
+    for (const c of this.cpus) {
+      const sinceMs = now - c.lastReadMs;
+      if (c.rate * sinceMs < TARGET_FILL && sinceMs < READ_AHEAD_MAX_MS) continue;
+      c.lastReadMs = now;
+      if (this.readCpu(c, this.maxPerTick) > 0) any = true;
+    }
+    return any;
   }
 
   /** Positions a CPU on its next record across its pages; false when none is left. */
@@ -296,7 +415,7 @@ export class KernelConsumer {
       }
       if (c.pageIdx >= c.nPages) return false;
       const page = c.pages[c.pageIdx]!;
-      const st = c.kbuf.loadPage(page, this.subbufSize);
+      const st = c.kbuf.loadPage(page, this.subbufSize, c.views[c.pageIdx]);
       if (st !== KBUFFER_RECORD) this.pageError(c, st);
       if (c.kbuf.hasMissedEvents) c.stats.pagesWithMissedEvents++;
       c.hasRecord = true;
@@ -327,7 +446,19 @@ export class KernelConsumer {
       if (c.nPages > 0 && this.advance(c)) live.push(c);
     }
     const sink = this.sink;
+    let sinceCheck = 0;
     while (live.length > 0) {
+      if (++sinceCheck === 1024) {
+        sinceCheck = 0;
+        // Read-ahead can give pages to CPUs whose pages ran out: they rejoin the merge.
+        if (this.readAhead()) {
+          for (const c of cpus) {
+            if (!live.includes(c) && c.pageIdx < c.nPages) {
+              if (this.advance(c)) live.push(c);
+            }
+          }
+        }
+      }
       let best = 0;
       if (live.length > 1) {
         let bh = live[0]!.kbuf.tsHigh;
@@ -347,8 +478,13 @@ export class KernelConsumer {
       const view = k.view;
       const id = view.getUint16(k.payloadOffset, this.littleEndian);
       c.stats.recordsRead++;
-      sink.onRecord(c.cpuId, id, page, view, k.payloadOffset, k.payloadLength, k.tsHigh, k.tsLow);
+      sink.onRecord(c.cpuId, id, page, view, k.payloadOffset, k.payloadLength, k.ts);
       if (!this.advance(c)) live.splice(best, 1);
+    }
+    for (const c of cpus) {
+      c.nPages = 0;
+      c.pageIdx = 0;
+      c.hasRecord = false;
     }
   }
 
@@ -364,16 +500,18 @@ export class KernelConsumer {
       for (let i = 0; i < c.nPages; i++) {
         c.pageIdx = i;
         const page = c.pages[i]!;
-        let st = k.loadPage(page, size);
+        let st = k.loadPage(page, size, c.views[i]);
         if (st !== KBUFFER_RECORD) this.pageError(c, st);
         if (k.hasMissedEvents) c.stats.pagesWithMissedEvents++;
         const view = k.view;
+        const ts = k.ts;
         while ((st = k.next()) === KBUFFER_RECORD) {
           const p = k.payloadOffset;
           n++;
-          sink.onRecord(cpuId, view.getUint16(p, le), page, view, p, k.payloadLength, k.tsHigh, k.tsLow);
+          sink.onRecord(cpuId, view.getUint16(p, le), page, view, p, k.payloadLength, ts);
         }
         if (st !== KBUFFER_END) this.pageError(c, st);
+        this.readAhead();
       }
       c.stats.recordsRead += n;
       c.nPages = 0;

@@ -11,14 +11,18 @@ import { hostname, type as osType, version as osVersion, release } from 'node:os
 import type { FieldClass } from '../../ctf/model/index.js';
 import { uuidFromString } from '../../ctf/model/index.js';
 import {
+  type CompiledEventRecordTranscoder,
   createDirectorySink,
   createTraceWriter,
+  type FieldSource,
   type StreamWriter,
+  type TraceSink,
   type TraceWriter,
 } from '../../ctf/writer/index.js';
 import { bootId } from '../../tracer/process-info.js';
 import { realtimeOffsetNs } from '../../tracer/trace-clock.js';
 import { DECODER_HELPERS, type EventValues, fieldReadCode } from './event-decoder.js';
+import { FtraceFieldKind } from './format-parser.js';
 import {
   CONTEXT_FIELDS,
   type KernelContext,
@@ -26,7 +30,7 @@ import {
   type KernelTraceSink,
   type RawRecordWriter,
 } from './kernel-session.js';
-import { type EventLayout, SourceKind } from './lttng-layout.js';
+import { type EventLayout, type LayoutField, SourceKind } from './lttng-layout.js';
 
 /** lttng-modules' version that ttng's kernel traces claim (Trace Compass picks its layout from it). */
 export const LTTNG_MODULES_VERSION = Object.freeze({ major: 2, minor: 13, patchlevel: 0 });
@@ -46,6 +50,8 @@ export interface KernelCtfOutputOptions {
   readonly environment?: Readonly<Record<string, string | number>>;
   /** Realtime minus monotonic, ns. Default: sampled now. */
   readonly clockOffsetNs?: bigint;
+  /** Trace UUID (16 bytes). Default: random. */
+  readonly uuid?: Uint8Array;
 }
 
 /** `YYYYmmddTHHMMSS+hhmm` in local time, as lttng-modules writes `trace_creation_datetime`. */
@@ -56,6 +62,111 @@ export function lttngDatetime(d: Date): string {
 }
 
 type Emit = (tsHi: number, tsLo: number, ...args: unknown[]) => void;
+
+interface TranscoderPlan {
+  readonly transcoder: CompiledEventRecordTranscoder;
+  /** The raw writer of one CPU's stream. */
+  readonly make: (stream: StreamWriter) => RawRecordWriter;
+}
+
+/**
+ * Gathers small appends (4 KiB packets, 72-byte index entries, metadata packets) per file into
+ * writes of up to BATCH_BYTES, written at each batch end (`flush`) and at close; large appends
+ * (whole 64 KiB packets) go straight through, after what is gathered for their file. One write
+ * syscall per packet and per index entry otherwise.
+ */
+class BatchingSink {
+  private readonly target: TraceSink;
+  private readonly pending = new Map<string, { buf: Uint8Array; used: number }>();
+
+  constructor(target: TraceSink) {
+    this.target = target;
+  }
+
+  append(path: string, bytes: Uint8Array): void {
+    let p = this.pending.get(path);
+    if (bytes.length >= BATCH_DIRECT_BYTES) {
+      if (p && p.used > 0) this.flushOne(path, p);
+      this.target.append(path, bytes);
+      return;
+    }
+    if (!p) {
+      p = { buf: new Uint8Array(BATCH_BYTES), used: 0 };
+      this.pending.set(path, p);
+    }
+    if (p.used + bytes.length > p.buf.length) this.flushOne(path, p);
+    p.buf.set(bytes, p.used);
+    p.used += bytes.length;
+  }
+
+  private flushOne(path: string, p: { buf: Uint8Array; used: number }): void {
+    this.target.append(path, p.buf.subarray(0, p.used));
+    p.used = 0;
+  }
+
+  flush(): void {
+    for (const [path, p] of this.pending) if (p.used > 0) this.flushOne(path, p);
+  }
+
+  close(): void {
+    this.flush();
+    this.target.close?.();
+  }
+}
+
+/** BatchingSink: appends of at least this many bytes are written at once. */
+const BATCH_DIRECT_BYTES = 32768;
+/** BatchingSink: bytes gathered per file before a write. */
+const BATCH_BYTES = 262144;
+
+/** The raw writer of a class whose every field comes from the record's bytes. */
+function bytesOnlyWriter(stream: StreamWriter, t: CompiledEventRecordTranscoder): RawRecordWriter {
+  return (view, bytes, p, len, ts) => stream.transcode(t, ts, bytes, view, p, len, undefined);
+}
+
+/** Where a layout field's CTF value is in the ftrace record, when the bytes say it all. */
+export function fieldSource(f: LayoutField, byteOrder: 'le' | 'be'): FieldSource | undefined {
+  const ft = f.ftrace;
+  if (!ft) return undefined;
+  switch (f.source) {
+    case SourceKind.Integer: {
+      // Truncation (syscall slots declared narrower): the low bytes, wherever the order puts them.
+      const offsetBytes = ft.offsetBytes + (byteOrder === 'le' ? 0 : ft.sizeBytes - f.outSizeBytes);
+      const sizeBytes = f.outSizeBytes as 1 | 2 | 4 | 8;
+      if (![1, 2, 4, 8].includes(sizeBytes)) return undefined;
+      return {
+        kind: 'integer',
+        offsetBytes,
+        sizeBytes,
+        signed: f.outSigned,
+        byteOrder,
+        ...(f.addend !== 0 ? { addend: f.addend } : {}),
+      };
+    }
+    case SourceKind.CharArray:
+      return { kind: 'bytes', offsetBytes: ft.offsetBytes };
+    case SourceKind.String:
+      if (ft.kind === FtraceFieldKind.DataLocString)
+        return { kind: 'located-string', descriptorOffsetBytes: ft.offsetBytes, byteOrder };
+      if (ft.kind === FtraceFieldKind.RelLocString)
+        return { kind: 'located-string', descriptorOffsetBytes: ft.offsetBytes, byteOrder, relative: true };
+      return { kind: 'string', offsetBytes: ft.offsetBytes };
+    case SourceKind.IntegerArray: {
+      const sizeBytes = f.outSizeBytes as 1 | 2 | 4 | 8;
+      if (![1, 2, 4, 8].includes(sizeBytes)) return undefined;
+      return {
+        kind: 'integer-array',
+        offsetBytes: ft.offsetBytes,
+        sizeBytes,
+        signed: f.outSigned,
+        byteOrder,
+      };
+    }
+    default:
+      // Sequences, thread group ids, block flags: values.
+      return undefined;
+  }
+}
 type Caller = (
   emit: Emit,
   tsHi: number,
@@ -73,9 +184,11 @@ export class KernelCtfOutput implements KernelTraceSink {
   private emitters: Emit[][] = [];
   private callers: Caller[] = [];
   private classes: readonly KernelEventClass[] = [];
-  private readonly rawFactories = new Map<EventLayout, (emit: Emit) => RawRecordWriter>();
+  private contexts: readonly KernelContext[] = [];
+  private readonly transcoders = new Map<EventLayout, TranscoderPlan>();
   private ercs: ReturnType<TraceWriter['addEventRecordClass']>[] = [];
   private bytesWritten = 0;
+  private batching: BatchingSink | undefined;
   private closed = false;
 
   constructor(o: KernelCtfOutputOptions) {
@@ -96,17 +209,19 @@ export class KernelCtfOutput implements KernelTraceSink {
     const boot = bootId();
     const commonContext: Record<string, FieldClass> = {};
     for (const c of info.contexts) for (const f of CONTEXT_FIELDS[c]) commonContext[f.name] = f.fieldClass;
-    const dirSink = createDirectorySink(this.dir, fs);
+    const batching = new BatchingSink(createDirectorySink(this.dir, fs));
+    this.batching = batching;
     const counting = {
       append: (path: string, bytes: Uint8Array) => {
         this.bytesWritten += bytes.length;
-        dirSink.append(path, bytes);
+        batching.append(path, bytes);
       },
-      close: () => dirSink.close?.(),
+      close: () => batching.close(),
     };
     const now = new Date();
     this.writer = createTraceWriter({
       sink: counting,
+      ...(this.o.uuid ? { uuid: this.o.uuid } : {}),
       environment: {
         hostname: hostname(),
         domain: 'kernel',
@@ -139,6 +254,7 @@ export class KernelCtfOutput implements KernelTraceSink {
       packetSizeBytes: this.o.packetSizeBytes ?? 65536,
     });
     this.classes = info.classes;
+    this.contexts = info.contexts;
     this.writer.flushMetadata();
     for (const cpu of info.cpuIds) {
       this.streams[cpu] = this.writer.createStream(0, { instanceId: cpu });
@@ -157,7 +273,12 @@ export class KernelCtfOutput implements KernelTraceSink {
       const c = this.classes[classId]!;
       const payload: Record<string, FieldClass> = {};
       for (const f of c.fields) payload[f.name] = f.fieldClass;
-      erc = this.writer!.addEventRecordClass(0, { name: c.name, id: c.id, payload });
+      // Records of the class are transcoded: its serializer is compiled only if `record` needs it.
+      erc = this.writer!.addEventRecordClass(
+        0,
+        { name: c.name, id: c.id, payload },
+        { compileSerializer: false },
+      );
       this.ercs[classId] = erc;
     }
     return erc;
@@ -203,71 +324,100 @@ export class KernelCtfOutput implements KernelTraceSink {
   }
 
   /**
-   * One function per CPU and class that reads the ftrace record's fields and hands them to the
-   * stream's emitter: no values object, text arrays passed as bytes, strings from the decoder's
-   * cache.
+   * The raw writer of a class on a CPU (KernelTraceSink.rawWriter): the ftrace record's bytes go
+   * straight into the stream's packet through a transcoder compiled once per layout (integers
+   * read and written as 32-bit words, `prio - 100` computed in place, `char[16]` copied, strings
+   * copied up to their NUL); only what ftrace does not carry (contexts from the task tracker,
+   * thread group ids, block flags, sequences) passes through a reused values array.
    */
   rawWriter(cpuId: number, classId: number, layout: EventLayout, littleEndian: boolean): RawRecordWriter {
-    // Per layout, not per class: the sites of one SDT probe share a class but not a format.
-    let factory = this.rawFactories.get(layout);
-    if (factory === undefined) {
-      factory = this.compileRawFactory(classId, layout, littleEndian);
-      this.rawFactories.set(layout, factory);
-    }
-    return factory(this.emitterOf(cpuId, classId));
+    return this.transcodingWriter(cpuId, classId, layout, littleEndian);
   }
 
-  /**
-   * Compiles, once per class, a factory of raw writers: every CPU's writer is the same function
-   * (one compilation, one JIT warm-up) closed over that CPU's stream emitter.
-   */
-  private compileRawFactory(
+  private transcodingWriter(
+    cpuId: number,
     classId: number,
     layout: EventLayout,
     littleEndian: boolean,
-  ): (emit: Emit) => RawRecordWriter {
-    const c = this.classes[classId]!;
-    const names = this.writer!.serializer(this.erc(classId)).argumentNames;
-    const index = new Map(layout.fields.map((f, i) => [f.name, i]));
-    const pre: string[] = ['let loc = 0, s = 0, e = 0, n = 0, a = null;'];
-    const args: string[] = [];
-    const scratchSizes: number[] = [];
-    for (const name of names) {
-      if (name.startsWith('context.')) {
-        args.push(`ctx[${JSON.stringify(name.slice(8))}]`);
-        continue;
-      }
-      const i = index.get(name);
-      if (i === undefined)
-        throw new Error(`${c.name}: the serializer wants "${name}", which the layout lacks`);
-      const code = fieldReadCode(layout, i, { littleEndian, charArraysAsBytes: true });
-      if (code.pre) pre.push(code.pre);
-      pre.push(`const v${i} = ${code.expr};`);
-      args.push(`v${i}`);
-      const f = layout.fields[i]!;
-      if (f.source === SourceKind.CharArray && f.ftrace) scratchSizes[i] = f.ftrace.sizeBytes;
+  ): RawRecordWriter {
+    // Per layout, not per class: the sites of one SDT probe share a class but not a format.
+    let plan = this.transcoders.get(layout);
+    if (plan === undefined) {
+      plan = this.planTranscoder(classId, layout, littleEndian);
+      this.transcoders.set(layout, plan);
     }
-    // Text arrays are copied into per-writer scratch bytes (the emitter reads them synchronously).
-    const scratchDecl = scratchSizes
-      .map((n, i) => (n === undefined ? '' : `const scratch${i} = new Uint8Array(${n});`))
-      .join(' ');
-    const src = `return function makeRaw_${classId}(emit) { ${scratchDecl}
-return function raw_${classId}(view, bytes, p, len, hi, lo, ctx, tasks) {
+    return plan.make(this.streams[cpuId]!);
+  }
+
+  private planTranscoder(classId: number, layout: EventLayout, littleEndian: boolean): TranscoderPlan {
+    const c = this.classes[classId]!;
+    const erc = this.erc(classId);
+    const byteOrder = littleEndian ? 'le' : 'be';
+    const index = new Map(layout.fields.map((f, i) => [f.name, i]));
+    const sources: Record<string, FieldSource> = {};
+    // The thread id is ftrace's own common_pid; the other contexts come from the tracker.
+    const commonPid = layout.format.commonFields.find((f) => f.name === 'common_pid');
+    if (this.contexts.includes('tid') && commonPid && commonPid.sizeBytes === 4) {
+      sources['context.tid'] = {
+        kind: 'integer',
+        offsetBytes: commonPid.offsetBytes,
+        sizeBytes: 4,
+        signed: true,
+        byteOrder,
+      };
+    }
+    for (const f of layout.fields) {
+      const src = fieldSource(f, byteOrder);
+      if (src) sources[f.name] = src;
+    }
+    const t = this.writer!.transcoder(erc, sources);
+    for (const name of t.valueArgumentNames) {
+      if (!name.startsWith('context.') && !index.has(name))
+        throw new Error(`${c.name}: the serializer wants "${name}", which the layout lacks`);
+    }
+    // The values the transcoder cannot read itself, into one reused array per layout.
+    const pre: string[] = ['let loc = 0, s = 0, e = 0, n = 0, a = null;'];
+    t.valueArgumentNames.forEach((name, k) => {
+      if (name.startsWith('context.')) {
+        pre.push(`V[${k}] = ctx[${JSON.stringify(name.slice(8))}];`);
+        return;
+      }
+      const i = index.get(name)!;
+      const code = fieldReadCode(layout, i, { littleEndian });
+      if (code.pre) pre.push(code.pre);
+      pre.push(`V[${k}] = ${code.expr};`);
+    });
+    if (t.valueArgumentNames.length === 0) {
+      // One closure code for every such class: it warms up once, not once per class.
+      return { transcoder: t, make: (stream) => bytesOnlyWriter(stream, t) };
+    }
+    const src = `return function makeTranscoding_${classId}(S) {
+return function transcode_${classId}(view, bytes, p, len, ts, ctx, tasks) {
 ${pre.join('\n')}
-emit(hi, lo${args.map((a) => `, ${a}`).join('')});
+S.transcode(T, ts, bytes, view, p, len, V);
 }; };`;
-    // The decoder's helpers, by name, for the generated code.
-    return new Function('H', `const { cString, int64Value, rwbsFlags } = H;\n${src}`)(DECODER_HELPERS) as (
-      emit: Emit,
-    ) => RawRecordWriter;
+    const make = new Function('H', 'T', 'V', `const { cString, int64Value, rwbsFlags } = H;\n${src}`)(
+      DECODER_HELPERS,
+      t,
+      new Array(t.valueArgumentNames.length).fill(0),
+    ) as (s: StreamWriter) => RawRecordWriter;
+    return { transcoder: t, make };
   }
 
   discarded(cpuId: number, count: number): void {
-    this.streams[cpuId]?.discard(count);
+    const s = this.streams[cpuId];
+    if (!s) return;
+    // The losses came after the records written so far (the consumer samples them after a
+    // batch). Readers count a stream's losses between two packets; in its first packet they are
+    // only "events may have been discarded" (babeltrace2). So the first packet ends here, empty
+    // when the CPU had no record yet (losses right after a task moved to it).
+    if (s.packetCount === 0) s.flush(undefined, { evenIfEmpty: true });
+    s.discard(count);
   }
 
   flush(): void {
     this.writer?.flushMetadata();
+    this.batching?.flush();
   }
 
   /** Writes the last packets and the indexes, and closes the files. */

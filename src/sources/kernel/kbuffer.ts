@@ -78,9 +78,19 @@ export class KBuffer {
   pageTsLow = 0;
 
   // The current record.
-  /** Time stamp of the current record: high and low 32 bits of the trace clock value. */
-  tsHigh = 0;
-  tsLow = 0;
+  /**
+   * Time stamp of the current record: high (0) and low (1) 32 bits of the trace clock value. An
+   * array, so that consumers hand it on without boxing a low half above 2^30 at each call.
+   */
+  readonly ts = new Uint32Array(2);
+  /** High 32 bits of the current record's time stamp (`ts[0]`). */
+  get tsHigh(): number {
+    return this.ts[0]!;
+  }
+  /** Low 32 bits of the current record's time stamp (`ts[1]`). */
+  get tsLow(): number {
+    return this.ts[1]!;
+  }
   /** Offset in the page of the payload (the event's `common_type` is its first 2 bytes). */
   payloadOffset = 0;
   /** Payload length in bytes (a multiple of 4 for short records: may include padding). */
@@ -113,13 +123,15 @@ export class KBuffer {
 
   /**
    * Loads a page (`lengthBytes` bytes of `page`, normally one whole sub-buffer). Returns
-   * KBUFFER_RECORD when it is well formed (records may follow), or an error code.
+   * KBUFFER_RECORD when it is well formed (records may follow), or an error code. `view`: a
+   * DataView over `page` (same bytes, same offset) the caller keeps with it, so that switching
+   * between reused pages allocates nothing.
    */
-  loadPage(page: Uint8Array, lengthBytes: number): number {
+  loadPage(page: Uint8Array, lengthBytes: number, view?: DataView): number {
     if (lengthBytes < this.dataOffset) return KbufferError.PageTooShort;
     if (this.page !== page) {
       this.page = page;
-      this.view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+      this.view = view ?? new DataView(page.buffer, page.byteOffset, page.byteLength);
     }
     const v = this.view;
     const le = this.littleEndian;
@@ -142,8 +154,8 @@ export class KBuffer {
     }
     this.end = end;
     this.pos = this.dataOffset;
-    this.tsHigh = this.pageTsHigh;
-    this.tsLow = this.pageTsLow;
+    this.ts[0] = this.pageTsHigh;
+    this.ts[1] = this.pageTsLow;
     return KBUFFER_RECORD;
   }
 
@@ -155,14 +167,13 @@ export class KBuffer {
   }
 
   private addDelta(deltaHigh: number, deltaLow: number): void {
-    let lo = this.tsLow + deltaLow;
-    let hi = this.tsHigh + deltaHigh;
-    if (lo >= TWO32) {
-      lo -= TWO32;
-      hi++;
-    }
-    this.tsLow = lo;
-    this.tsHigh = hi;
+    // 32-bit arithmetic that wraps (`>>> 0`): the JIT then adds words, with no overflow check to
+    // fail when a low half passes 2^31 (a deoptimization and a recompilation otherwise).
+    const ts = this.ts;
+    const lo = ts[1]!;
+    const sum = (lo + deltaLow) >>> 0;
+    ts[1] = sum;
+    ts[0] = (ts[0]! + deltaHigh + (sum < lo ? 1 : 0)) >>> 0;
   }
 
   /**
@@ -225,13 +236,14 @@ export class KBuffer {
       }
       // RINGBUF_TYPE_TIME_STAMP: absolute, low 59 bits; restore the 5 top bits from the
       // running time stamp, and carry when that makes it go backwards (ring_buffer.c).
-      const topBits = this.tsHigh & 0xf8000000;
+      const ts = this.ts;
+      const topBits = ts[0]! & 0xf8000000;
       let absHigh = (high | topBits) >>> 0;
-      if (topBits !== 0 && (absHigh < this.tsHigh || (absHigh === this.tsHigh && low < this.tsLow))) {
+      if (topBits !== 0 && (absHigh < ts[0]! || (absHigh === ts[0]! && low < ts[1]!))) {
         absHigh = (absHigh + 0x08000000) >>> 0;
       }
-      this.tsHigh = absHigh;
-      this.tsLow = low;
+      ts[0] = absHigh;
+      ts[1] = low;
     }
     return KBUFFER_END;
   }

@@ -15,7 +15,9 @@ import { KernelError, KernelErrorCode } from './errors.js';
 import { EventCatalog, type KernelEventRef } from './event-catalog.js';
 import {
   compileValuesDecoder,
+  DECODER_HELPERS,
   type EventValues,
+  fieldReadCode,
   type TaskLookup,
   type ValuesDecoder,
 } from './event-decoder.js';
@@ -109,8 +111,9 @@ export interface KernelTraceSink {
   flush(): void;
   /**
    * Optional fast path: a function writing one record of `classId` on `cpuId` straight from the
-   * ftrace payload (`bytes`/`view` over the page, payload at `p`, `len` bytes), with no values
-   * object in between. Used for events no filter and no task tracking needs to see decoded.
+   * ftrace payload (`bytes`/`view` over the page, payload at `p`, `len` bytes, time stamp in
+   * `ts`), with no values object in between. Used for events no filter needs to see decoded and
+   * no stack trace must be attached to.
    */
   rawWriter?(cpuId: number, classId: number, layout: EventLayout, littleEndian: boolean): RawRecordWriter;
 }
@@ -121,8 +124,7 @@ export type RawRecordWriter = (
   bytes: Uint8Array,
   p: number,
   len: number,
-  tsHigh: number,
-  tsLow: number,
+  ts: Uint32Array,
   context: EventValues | undefined,
   tasks: TaskLookup,
 ) => void;
@@ -179,6 +181,11 @@ interface Route {
   /** Class id in the channel, or -1 for a record read only for the tracker. */
   readonly classId: number;
   readonly tracker: number;
+  /**
+   * Updates the task tracker from the record's bytes (compiled from the layout for its role), or
+   * undefined for records the tracker does not read.
+   */
+  readonly updateTracker: TrackerUpdate | undefined;
   readonly filter?: (payload: EventValues, context: EventValues) => boolean;
   /** Per CPU: the sink's raw writer, when the record needs no decoding here. */
   readonly raw: (RawRecordWriter | undefined)[] | undefined;
@@ -199,6 +206,59 @@ interface PendingRecord {
 const MAX_PENDING_STACKS = 64;
 
 const TrackerRole = { None: 0, Switch: 1, NewTask: 2, Rename: 3, Free: 4 } as const;
+
+/** `(tracker, view, bytes, p, len, tid)`: one tracker call with the fields read from the record. */
+type TrackerUpdate = (
+  tracker: TaskTracker,
+  view: DataView,
+  bytes: Uint8Array,
+  p: number,
+  len: number,
+  tid: number,
+) => void;
+
+/** What each role hands the tracker: a method and its arguments (LTTng field names, or the tid). */
+const TRACKER_CALLS: Readonly<Record<number, readonly [string, readonly string[]]>> = Object.freeze({
+  [TrackerRole.Switch]: [
+    'onSwitch',
+    ['prev_tid', 'prev_comm', 'prev_prio', 'next_tid', 'next_comm', 'next_prio'],
+  ] as const,
+  [TrackerRole.NewTask]: ['onNewTask', ['$tid', 'pid', 'comm', 'Number:clone_flags']] as const,
+  [TrackerRole.Rename]: ['onRename', ['pid', 'newcomm']] as const,
+  [TrackerRole.Free]: ['onFree', ['tid']] as const,
+});
+
+/**
+ * Compiles the tracker update of one role from the event's layout: fields read straight from the
+ * record (names through the decoder's string cache), no values object.
+ */
+function compileTrackerUpdate(layout: EventLayout, role: number, littleEndian: boolean): TrackerUpdate {
+  const [method, args] = TRACKER_CALLS[role]!;
+  const pre: string[] = ['let loc = 0, s = 0, e = 0, n = 0, a = null;'];
+  const exprs = args.map((arg) => {
+    if (arg === '$tid') return 'tid';
+    const asNumber = arg.startsWith('Number:');
+    const name = asNumber ? arg.slice(7) : arg;
+    const i = layout.fields.findIndex((f) => f.name === name);
+    if (i < 0) {
+      throw new KernelError(
+        KernelErrorCode.Format,
+        `${layout.system}:${layout.event} has no field "${name}", which the task tracker reads`,
+      );
+    }
+    const code = fieldReadCode(layout, i, { littleEndian });
+    if (code.pre) pre.push(code.pre);
+    return asNumber ? `Number(${code.expr})` : code.expr;
+  });
+  return new Function(
+    'H',
+    `const { cString, int64Value, rwbsFlags } = H;
+return function track_${layout.ftraceId}(tracker, view, bytes, p, len, tid) {
+${pre.join('\n')}
+tracker.${method}(${exprs.join(', ')});
+};`,
+  )(DECODER_HELPERS) as TrackerUpdate;
+}
 
 /** Events the task tracker reads to keep pid, procname and prio exact. */
 const TRACKER_EVENTS: readonly [string, string, number][] = [
@@ -231,6 +291,14 @@ export class KernelSession implements RecordSink {
   private consumer: KernelConsumer | undefined;
   private sink: KernelTraceSink | undefined;
   private readonly contextValues: EventValues;
+  /**
+   * Per CPU: the context of the thread its last record had, and the tracker version it was
+   * computed at. Consecutive records of a CPU mostly come from one thread (a syscall loop): the
+   * context is then reused, not looked up again (bench/kernel/record.bench.ts).
+   */
+  private readonly contextByCpu: EventValues[] = [];
+  private readonly contextTid: number[] = [];
+  private readonly contextVersion: number[] = [];
   /** The stream the state dump goes to (the first CPU's). */
   private readonly dumpCpu: number;
   private readonly hasContext: boolean;
@@ -370,9 +438,11 @@ export class KernelSession implements RecordSink {
       values: undefined,
       classId,
       tracker,
+      updateTracker:
+        tracker === TrackerRole.None ? undefined : compileTrackerUpdate(layout, tracker, LITTLE_ENDIAN),
       ...(filter ? { filter } : {}),
       // Records waiting for their stack are copied and queued: never the raw path then.
-      raw: classId >= 0 && tracker === TrackerRole.None && !filter && !callstack ? [] : undefined,
+      raw: classId >= 0 && !filter && !callstack ? [] : undefined,
     });
     for (const layout of layouts) {
       const id = classes.length;
@@ -554,36 +624,72 @@ export class KernelSession implements RecordSink {
     view: DataView,
     p: number,
     len: number,
-    tsHigh: number,
-    tsLow: number,
+    ts: Uint32Array,
   ): void {
     const route = this.routes[eventId];
     if (route === undefined) {
       if (eventId === this.kernelStackId) this.onStack(cpuId, view, p, len);
       return;
     }
-    const tid = view.getInt32(p + 4, LITTLE_ENDIAN);
-    if (route.classId >= 0 && this.pendingDump.length > 0 && cpuId === this.dumpCpu)
-      this.flushDump(tsHigh, tsLow, false);
-    let ctx: EventValues | undefined;
-    if (this.hasContext && route.classId >= 0) {
-      ctx = this.contextValues;
-      this.fillContext(ctx, tid, cpuId);
-    }
-    const rawByCpu = route.raw;
-    if (rawByCpu !== undefined) {
-      let raw = rawByCpu[cpuId];
-      if (raw === undefined && this.sink!.rawWriter) {
-        raw = this.sink!.rawWriter(cpuId, route.classId, route.layout, LITTLE_ENDIAN);
-        rawByCpu[cpuId] = raw;
-      }
+    // The per-record path stays small (it is compiled with its callers inlined): the rare cases
+    // are methods of their own.
+    const classId = route.classId;
+    if (classId >= 0) {
+      if (this.pendingDump.length > 0 && cpuId === this.dumpCpu) this.flushDump(ts[0]!, ts[1]!, false);
+      const ctx = this.hasContext ? this.contextOf(view.getInt32(p + 4, LITTLE_ENDIAN), cpuId) : undefined;
+      const raw = route.raw === undefined ? undefined : (route.raw[cpuId] ?? this.rawOf(route, cpuId));
       if (raw !== undefined) {
-        raw(view, page, p, len, tsHigh, tsLow, ctx, this.tracker);
-        this.writtenByClass[route.classId]!++;
+        raw(view, page, p, len, ts, ctx, this.tracker);
+        this.writtenByClass[classId]!++;
         this.recordsWritten++;
-        return;
+      } else {
+        this.decodedRecord(route, cpuId, page, view, p, len, ts[0]!, ts[1]!, ctx);
       }
     }
+    // Tracker updates come after the record: its context is the state before its own effect.
+    const update = route.updateTracker;
+    if (update !== undefined) update(this.tracker, view, page, p, len, view.getInt32(p + 4, LITTLE_ENDIAN));
+  }
+
+  /** The sink's raw writer of a route on a CPU, made at its first record (undefined: none). */
+  private rawOf(route: Route, cpuId: number): RawRecordWriter | undefined {
+    const sink = this.sink!;
+    if (!sink.rawWriter) return undefined;
+    const raw = sink.rawWriter(cpuId, route.classId, route.layout, LITTLE_ENDIAN);
+    route.raw![cpuId] = raw;
+    return raw;
+  }
+
+  /** The context of a record of thread `tid` on `cpuId`: that CPU's, refilled when it changed. */
+  private contextOf(tid: number, cpuId: number): EventValues {
+    let ctx = this.contextByCpu[cpuId];
+    if (ctx === undefined) {
+      ctx = { ...this.contextValues };
+      this.contextByCpu[cpuId] = ctx;
+      this.contextTid[cpuId] = -1;
+    }
+    const version = this.tracker.version;
+    if (tid !== this.contextTid[cpuId] || version !== this.contextVersion[cpuId]) {
+      this.fillContext(ctx, tid, cpuId);
+      this.contextTid[cpuId] = tid;
+      this.contextVersion[cpuId] = version;
+    }
+    return ctx;
+  }
+
+  /** The slow path: decoded values, for filters, held records (stacks) and generic sinks. */
+  private decodedRecord(
+    route: Route,
+    cpuId: number,
+    page: Uint8Array,
+    view: DataView,
+    p: number,
+    len: number,
+    tsHigh: number,
+    tsLow: number,
+    ctx: EventValues | undefined,
+  ): void {
+    const tid = view.getInt32(p + 4, LITTLE_ENDIAN);
     let decoder = route.decoder;
     if (decoder === undefined) {
       decoder = compileValuesDecoder(route.layout, { littleEndian: LITTLE_ENDIAN });
@@ -591,45 +697,15 @@ export class KernelSession implements RecordSink {
       route.values = decoder.newValues();
     }
     const values = route.values!;
-    const tracker = this.tracker;
-    decoder.decode(page, view, p, len, values, tracker);
-    if (route.classId >= 0) {
-      if (route.filter && !route.filter(values, this.filterContextOf(tid, cpuId))) {
-        this.filteredOut++;
-      } else if (this.kernelStackId >= 0) {
-        this.holdForStack(cpuId, route.classId, tsHigh, tsLow, tid, ctx!, values);
-      } else {
-        this.sink!.record(cpuId, route.classId, tsHigh, tsLow, ctx, values);
-        this.writtenByClass[route.classId]!++;
-        this.recordsWritten++;
-      }
-    }
-    // Tracker updates come after the record: its context is the state before its own effect.
-    switch (route.tracker) {
-      case TrackerRole.Switch:
-        tracker.onSwitch(
-          values.prev_tid as number,
-          values.prev_comm as string,
-          values.prev_prio as number,
-          values.next_tid as number,
-          values.next_comm as string,
-          values.next_prio as number,
-        );
-        break;
-      case TrackerRole.NewTask:
-        tracker.onNewTask(
-          tid,
-          values.pid as number,
-          values.comm as string,
-          Number(values.clone_flags as number | bigint),
-        );
-        break;
-      case TrackerRole.Rename:
-        tracker.onRename(values.pid as number, values.newcomm as string);
-        break;
-      case TrackerRole.Free:
-        tracker.onFree(values.tid as number);
-        break;
+    decoder.decode(page, view, p, len, values, this.tracker);
+    if (route.filter && !route.filter(values, this.filterContextOf(tid, cpuId))) {
+      this.filteredOut++;
+    } else if (this.kernelStackId >= 0) {
+      this.holdForStack(cpuId, route.classId, tsHigh, tsLow, tid, ctx!, values);
+    } else {
+      this.sink!.record(cpuId, route.classId, tsHigh, tsLow, ctx, values);
+      this.writtenByClass[route.classId]!++;
+      this.recordsWritten++;
     }
   }
 

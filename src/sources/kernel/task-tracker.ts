@@ -25,6 +25,11 @@ export class TaskTracker implements TaskLookup {
   private readonly procRoot: string;
   /** Threads looked up in /proc (counted for the tests and the docs' claims). */
   procLookups = 0;
+  /**
+   * Grows at every change of what the tracker knows (not at /proc lookups, which only add what
+   * it would have answered anyway): a context computed at version v stays right while it is v.
+   */
+  version = 0;
 
   constructor(o: { procRoot?: string } = {}) {
     this.procRoot = o.procRoot ?? '/proc';
@@ -32,6 +37,7 @@ export class TaskTracker implements TaskLookup {
 
   /** A thread as the state dump saw it. `prio` is LTTng's (prio - 100). */
   seed(tid: number, tgid: number, comm: string, prio: number): void {
+    this.version++;
     this.tgids.set(tid, tgid);
     this.comms.set(tid, comm);
     this.prios.set(tid, prio);
@@ -66,6 +72,7 @@ export class TaskTracker implements TaskLookup {
     nextComm: string,
     nextPrio: number,
   ): void {
+    this.version++;
     if (prevTid !== 0) {
       this.comms.set(prevTid, prevComm);
       this.prios.set(prevTid, prevPrio);
@@ -78,6 +85,7 @@ export class TaskTracker implements TaskLookup {
 
   /** `task_newtask` in the parent's context: the child's group follows from the clone flags. */
   onNewTask(parentTid: number, childTid: number, childComm: string, cloneFlags: number): void {
+    this.version++;
     this.tgids.set(childTid, (cloneFlags & CLONE_THREAD) !== 0 ? this.tgidOf(parentTid) : childTid);
     this.comms.set(childTid, childComm);
     const p = this.prios.get(parentTid);
@@ -86,11 +94,13 @@ export class TaskTracker implements TaskLookup {
 
   /** `task_rename` (exec, prctl(PR_SET_NAME)). */
   onRename(tid: number, newComm: string): void {
+    this.version++;
     this.comms.set(tid, newComm);
   }
 
   /** `sched_process_free`: the tid may be reused from now on. */
   onFree(tid: number): void {
+    this.version++;
     this.tgids.delete(tid);
     this.comms.delete(tid);
     this.prios.delete(tid);

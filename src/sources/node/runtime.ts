@@ -13,7 +13,7 @@ import dc from 'node:diagnostics_channel';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { defineProvider, type Tracepoint } from '../../tracer/provider.js';
-import { threadMonotonicClock } from '../../tracer/trace-clock.js';
+import { performanceOriginNs } from '../../tracer/trace-clock.js';
 
 export const node = defineProvider('node', {
   http_client_request_start: {
@@ -221,8 +221,7 @@ whileEnabled(node.undici_request_error, () =>
 );
 
 whileEnabled(node.gc, () => {
-  const clock = threadMonotonicClock();
-  const base = Number((BigInt(clock.baseHi) << 32n) | BigInt(clock.baseLo));
+  const base = Number(performanceOriginNs());
   const obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const d = (e as { detail?: { kind?: number; flags?: number } }).detail;

@@ -14,8 +14,10 @@ import {
   fixedLengthInteger,
   nullTerminatedString,
   type StructureClass,
+  staticLengthString,
   structure,
   structureOf,
+  variableLengthInteger,
   variantFromEnumeration,
 } from '../../../src/ctf/model/field-class.js';
 import { fieldLocation } from '../../../src/ctf/model/field-location.js';
@@ -337,5 +339,326 @@ test('bad values: clear errors naming the event and field, nothing written, posi
       `nothing left behind by ${JSON.stringify(args).slice(0, 40)}`,
     );
     assert.equal(st[TsState.ForceFull], 1);
+  }
+});
+
+test('integers: the inline fast path and the cold path write what the reference writes, at every boundary', () => {
+  // The generated code takes numbers that fit in 32 bits inline and calls integerCold for the
+  // rest (wider numbers, bigints, booleans, labels, bad values): both must give the reference's
+  // bytes, or the same error, whatever the value's type and size.
+  const edges: (number | bigint)[] = [0, 1, -1, 0.5, -0, Number.NaN, Number.POSITIVE_INFINITY];
+  for (const k of [7, 8, 15, 16, 31, 32, 33, 52, 53, 63, 64]) {
+    const p = 2 ** k;
+    edges.push(p - 1, p, p + (k < 53 ? 1 : 0), -p, -p - (k < 53 ? 1 : 0), -p + 1);
+    const q = 1n << BigInt(k);
+    edges.push(q - 1n, q, q + 1n, -q, -q - 1n);
+  }
+  const others: unknown[] = [true, false, '12', 'LO', 'HI', 'NOPE', null, undefined, {}, [1]];
+  const values = [...edges, ...others];
+  for (const lengthBits of [1, 7, 8, 15, 16, 31, 32, 33, 40, 53, 63, 64]) {
+    for (const signed of [false, true]) {
+      for (const byteOrder of ['le', 'be'] as const) {
+        for (const alignmentBits of [1, 8]) {
+          const min = signed ? -(1n << BigInt(lengthBits - 1)) : 0n;
+          const max = (signed ? 1n << BigInt(lengthBits - 1) : 1n << BigInt(lengthBits)) - 1n;
+          const labelled = alignmentBits === 8;
+          const cls = fixedLengthInteger({
+            lengthBits,
+            signed,
+            byteOrder,
+            alignmentBits,
+            ...(labelled
+              ? {
+                  mappings: [
+                    { name: 'LO', ranges: [{ lower: min, upper: min }] },
+                    { name: 'HI', ranges: [{ lower: max, upper: max }] },
+                  ],
+                }
+              : {}),
+          });
+          // Bit fields around the value (member by member code), and bytes (LTTng's layout: one
+          // run of integers when the value is whole bytes, see the compiler's integerRun).
+          for (const [around, aroundAlign] of [
+            [[3, 5], 1],
+            [[8, 8], 8],
+          ] as const) {
+            const payload = structure([
+              {
+                name: 'pre',
+                fieldClass: fixedLengthInteger({
+                  lengthBits: around[0],
+                  alignmentBits: aroundAlign,
+                  byteOrder,
+                }),
+              },
+              { name: 'v', fieldClass: cls },
+              {
+                name: 'post',
+                fieldClass: fixedLengthInteger({
+                  lengthBits: around[1],
+                  alignmentBits: aroundAlign,
+                  byteOrder,
+                }),
+              },
+            ]);
+            const { dsc, erc } = simpleStream(payload);
+            const ser = compileEventRecordSerializer({ dataStreamClass: dsc, eventRecordClass: erc });
+            const typeName = `${signed ? 'i' : 'u'}${lengthBits}`;
+            for (const v of values) {
+              const at = 5;
+              const u8 = new Uint8Array(64).fill(0xa5);
+              const dv = new DataView(u8.buffer);
+              const st = createTimestampState();
+              const what = `${typeName} ${byteOrder} align ${alignmentBits} around ${around}: ${typeof v} ${String(v)}`;
+              let mapped: unknown = v;
+              if (typeof v === 'string' && labelled && (v === 'LO' || v === 'HI'))
+                mapped = v === 'LO' ? min : max;
+              const asBig =
+                typeof mapped === 'bigint'
+                  ? mapped
+                  : typeof mapped === 'number' && Number.isInteger(mapped)
+                    ? BigInt(mapped)
+                    : typeof mapped === 'boolean'
+                      ? BigInt(mapped)
+                      : null;
+              if (asBig !== null && asBig >= min && asBig <= max) {
+                const end = ser.write(u8, dv, at, 64 * 8, st, 0, 9, 5, v, 17);
+                const w = new BitWriter(64, at);
+                referenceHeader(w, 'large', false, false, 1, 9n, undefined);
+                encodeStructure(w, payload, { pre: 5, v: mapped, post: 17 });
+                assert.equal(end, w.pos, what);
+                const from = Math.ceil(at / 8);
+                const to = Math.ceil(end / 8);
+                assert.equal(
+                  Buffer.from(u8.subarray(from, to)).toString('hex'),
+                  Buffer.from(w.bytes.subarray(from, to)).toString('hex'),
+                  what,
+                );
+                continue;
+              }
+              let expected: string;
+              if (typeof v === 'string' && labelled) {
+                expected = `"${v}" is not a label of this enumeration (labels: "LO", "HI")`;
+              } else if (typeof v === 'number' && !Number.isInteger(v)) {
+                expected = `${v} is not an integer (${typeName})`;
+              } else if (typeof v === 'number' || typeof v === 'bigint') {
+                expected = `${v} is out of range for ${typeName}`;
+              } else {
+                expected = `expected an integer (${typeName}), got `;
+              }
+              assert.throws(
+                () => ser.write(u8, dv, at, 64 * 8, st, 0, 9, 5, v, 17),
+                (e: unknown) =>
+                  e instanceof CtfValueError && e.message.startsWith(`myapp:request: field "v": ${expected}`),
+                what,
+              );
+              const start = Math.ceil(at / 8);
+              assert.ok(
+                u8.subarray(start).every((b) => b === 0 || b === 0xa5),
+                `${what}: only zeros where the failed record wrote`,
+              );
+              assert.equal(st[TsState.ForceFull], 1, what);
+            }
+          }
+        }
+      }
+    }
+  }
+});
+
+test('strings: ASCII inline, anything else through the cold path, repeats from the cache, same bytes and errors', () => {
+  const payload = structureOf({
+    s: nullTerminatedString(),
+    t: staticLengthString(8),
+    n: fixedLengthInteger({ lengthBits: 8 }),
+  });
+  const { dsc, erc } = simpleStream(payload);
+  const ser = compileEventRecordSerializer({ dataStreamClass: dsc, eventRecordClass: erc });
+  const enc = new TextEncoder();
+  const strings = [
+    '',
+    'a',
+    'sixteen-chars-xx',
+    '\u007f',
+    '\u0080é',
+    'π≈3',
+    '\ud83d\ude00',
+    '\ud800x',
+    'x'.repeat(40),
+    'y'.repeat(63),
+    'z'.repeat(64),
+    'é'.repeat(40),
+  ];
+  // Each string three times in a row: encoded, encoded and kept, copied from the field's cache.
+  for (const s of strings.flatMap((x) => [x, x, x])) {
+    for (const t of ['', 'abc', 'abcdefgh', 'é', 'abcdefghi', 'ééééé']) {
+      for (const endBytes of [14 + 20, 14 + 60, 14 + 70, 14 + 75, 250]) {
+        const u8 = new Uint8Array(256).fill(0xa5);
+        const dv = new DataView(u8.buffer);
+        const st = createTimestampState();
+        const what = `${JSON.stringify(s)} ${JSON.stringify(t)} end ${endBytes}`;
+        const sBytes = enc.encode(s).length;
+        const tBytes = enc.encode(t).length;
+        const fits = 14 + sBytes + 1 + 8 + 1 <= endBytes;
+        if (!fits) {
+          // No room: NoSpace before the static string is looked at, nothing left behind.
+          assert.equal(ser.write(u8, dv, 0, endBytes * 8, st, 0, 1, s, t, 3), SerializeStatus.NoSpace, what);
+          assert.ok(
+            u8.every((b) => b === 0 || b === 0xa5),
+            what,
+          );
+          continue;
+        }
+        if (tBytes > 8) {
+          assert.throws(
+            () => ser.write(u8, dv, 0, endBytes * 8, st, 0, 1, s, t, 3),
+            (e: unknown) =>
+              e instanceof CtfValueError &&
+              e.message ===
+                `myapp:request: field "t": the string ${JSON.stringify(t)} takes ${tBytes} bytes in UTF-8, more than the 8 bytes of this field`,
+            what,
+          );
+          assert.ok(
+            u8.every((b) => b === 0 || b === 0xa5),
+            what,
+          );
+          continue;
+        }
+        const r = ser.write(u8, dv, 0, endBytes * 8, st, 0, 1, s, t, 3);
+        const w = new BitWriter(256, 0);
+        referenceHeader(w, 'large', false, false, 1, 1n, undefined);
+        encodeStructure(w, payload, { s, t, n: 3 });
+        assert.equal(r, w.pos, what);
+        assert.equal(
+          Buffer.from(u8.subarray(0, r / 8)).toString('hex'),
+          Buffer.from(w.bytes.subarray(0, r / 8)).toString('hex'),
+          what,
+        );
+      }
+    }
+  }
+  const u8 = new Uint8Array(256);
+  const dv = new DataView(u8.buffer);
+  const st = createTimestampState();
+  assert.throws(
+    () => ser.write(u8, dv, 0, 2048, st, 0, 1, 'a\0b', 'x', 3),
+    /^CtfValueError: myapp:request: field "s": the string "a\\u0000b" contains a NUL character \(at index 1\), which a CTF string cannot hold$/,
+  );
+  assert.throws(
+    () => ser.write(u8, dv, 0, 2048, st, 0, 1, 'a', 'x\0', 3),
+    /field "t": the string "x\\u0000" contains a NUL character \(at index 1\)/,
+  );
+  assert.throws(
+    () => ser.write(u8, dv, 0, 2048, st, 0, 1, 7, 'x', 3),
+    /field "s": expected a string, got 7$/,
+  );
+  assert.throws(
+    () => ser.write(u8, dv, 0, 2048, st, 0, 1, 'a', 7, 3),
+    /field "t": expected a string, got 7$/,
+  );
+  assert.ok(u8.every((b) => b === 0));
+});
+
+test('property: string fields give the reference bytes whatever the sequence of strings (cache hits and misses)', () => {
+  const payload = structureOf({
+    a: nullTerminatedString(),
+    n: fixedLengthInteger({ lengthBits: 16 }),
+    b: nullTerminatedString(),
+  });
+  const { dsc, erc } = simpleStream(payload);
+  const ser = compileEventRecordSerializer({ dataStreamClass: dsc, eventRecordClass: erc });
+  const pool = fc.constantFrom(
+    '',
+    'GET',
+    'sixteen-chars-xx',
+    'é',
+    'x'.repeat(64),
+    'y'.repeat(65),
+    'a\u0000b',
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ a: pool, b: pool, at: fc.nat(40), slack: fc.integer({ min: -2, max: 40 }) }), {
+        maxLength: 30,
+      }),
+      (recs) => {
+        for (const { a, b, at, slack } of recs) {
+          const u8 = new Uint8Array(320).fill(0xa5);
+          const before = u8.slice();
+          const dv = new DataView(u8.buffer);
+          const st = createTimestampState();
+          const w = new BitWriter(320, at * 8);
+          referenceHeader(w, 'large', false, false, 1, 1n, undefined);
+          const hasNul = a.includes('\0') || b.includes('\0');
+          if (!hasNul) encodeStructure(w, payload, { a, n: 7, b });
+          // The end of the room: around the record's exact end (fits exactly, a byte short...).
+          const end = hasNul ? 320 * 8 : w.pos + slack * 8;
+          let r: number;
+          try {
+            r = ser.write(u8, dv, at * 8, end, st, 0, 1, a, 7, b);
+          } catch (e) {
+            assert.ok(e instanceof CtfValueError && /contains a NUL character/.test(e.message));
+            assert.ok(hasNul);
+            assert.ok(u8.every((x, i) => x === before[i] || (i >= at && x === 0)));
+            continue;
+          }
+          if (w.pos > end) {
+            assert.equal(r, SerializeStatus.NoSpace);
+            assert.ok(u8.every((x, i) => x === before[i] || (i >= at && x === 0)));
+            continue;
+          }
+          assert.ok(!a.includes('\0') && !b.includes('\0'));
+          assert.equal(r, w.pos);
+          assert.equal(
+            Buffer.from(u8.subarray(at, r / 8)).toString('hex'),
+            Buffer.from(w.bytes.subarray(at, r / 8)).toString('hex'),
+          );
+          assert.ok(Buffer.from(u8.subarray(r / 8)).equals(Buffer.from(before.subarray(r / 8))));
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('a repeated string that ends exactly at the end of the room fits; a byte less does not', () => {
+  const { dsc, erc } = simpleStream(structureOf({ s: nullTerminatedString() }));
+  const ser = compileEventRecordSerializer({ dataStreamClass: dsc, eventRecordClass: erc });
+  for (const s of ['', 'GET', 'sixteen-chars-xx', 'é', 'x'.repeat(63)]) {
+    const size = 14 + new TextEncoder().encode(s).length + 1;
+    // Five times: encoded, encoded and kept, then copied from the field's cache.
+    for (let k = 0; k < 5; k++) {
+      const u8 = new Uint8Array(size + 8).fill(0xa5);
+      const dv = new DataView(u8.buffer);
+      assert.equal(
+        ser.write(u8, dv, 0, (size - 1) * 8, createTimestampState(), 0, 1, s),
+        SerializeStatus.NoSpace,
+      );
+      assert.equal(ser.write(u8, dv, 0, size * 8, createTimestampState(), 0, 1, s), size * 8, `${s} #${k}`);
+      assert.equal(u8[size - 1], 0);
+      assert.equal(u8[size], 0xa5);
+    }
+  }
+});
+
+test('a LEB128 integer that runs out of room leaves nothing behind (NoSpace)', () => {
+  const { dsc, erc } = simpleStream(
+    structureOf({ n: variableLengthInteger({ signed: true }), u: variableLengthInteger({}) }),
+  );
+  const ser = compileEventRecordSerializer({ dataStreamClass: dsc, eventRecordClass: erc });
+  for (const [n, u] of [
+    [-(1n << 62n), 1n],
+    [1n, (1n << 64n) - 1n],
+  ] as const) {
+    for (let endBytes = 14; endBytes < 14 + 20; endBytes++) {
+      const u8 = new Uint8Array(64).fill(0xa5);
+      const r = ser.write(u8, new DataView(u8.buffer), 0, endBytes * 8, createTimestampState(), 0, 1, n, u);
+      if (r === SerializeStatus.NoSpace) {
+        assert.ok(
+          u8.every((b, i) => b === 0 || (i >= endBytes && b === 0xa5)),
+          `end ${endBytes}: only zeros where the record wrote`,
+        );
+      } else assert.ok(r <= endBytes * 8);
+    }
   }
 });
