@@ -271,6 +271,14 @@ function prepare(options: SessionOptions): { norm: NormalizedSessionOptions; con
   return { norm, config };
 }
 
+/** Thread ids of the tracer's own consumer workers: `node:worker_*` events leave them out. */
+const consumerThreadIds = new Set<number>();
+
+/** Whether `threadId` is one of the tracer's own threads rather than the program's. */
+export function isTracerThread(threadId: number): boolean {
+  return consumerThreadIds.has(threadId);
+}
+
 function spawnConsumer(config: SessionConfig): { worker: Worker; gen: number } {
   const tracer = ThreadTracer.get();
   const w = tracer.control.words;
@@ -286,6 +294,7 @@ function spawnConsumer(config: SessionConfig): { worker: Worker; gen: number } {
     stdout: false,
     stderr: false,
   });
+  consumerThreadIds.add(worker.threadId);
   // Referenced while it starts (startSession awaits it); the Session unreferences it.
   return { worker, gen };
 }

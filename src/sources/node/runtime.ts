@@ -13,6 +13,7 @@ import dc from 'node:diagnostics_channel';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { defineProvider, type Tracepoint } from '../../tracer/provider.js';
+import { isTracerThread } from '../../tracer/session.js';
 import { performanceOriginNs } from '../../tracer/trace-clock.js';
 
 export const node = defineProvider('node', {
@@ -260,6 +261,7 @@ whileEnabled(node.event_loop_delay, () => {
 
 const onWorker = (w: Worker): void => {
   const id = w.threadId;
+  if (isTracerThread(id)) return;
   if (node.worker_start.enabled) node.worker_start(id);
   w.once('exit', (code: number) => {
     if (node.worker_exit.enabled) node.worker_exit(id, code);

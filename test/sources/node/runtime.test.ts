@@ -37,6 +37,7 @@ test('http, undici, gc, event-loop delay and worker events, only subscribed whil
   // The port of the closed server: nothing listens there any more.
   await fetch(`http://127.0.0.1:${port}/refused`).catch(() => undefined);
   const w = new Worker('require("node:worker_threads").parentPort.postMessage(1)', { eval: true });
+  const workerThreadId = w.threadId;
   await new Promise((r) => w.once('exit', r));
   // Garbage and a blocked loop, so gc and event_loop_delay have something to report.
   let junk: unknown[] = [];
@@ -84,7 +85,10 @@ test('http, undici, gc, event-loop delay and worker events, only subscribed whil
     line('node:undici_request_headers'),
     `node:undici_request_headers: { method = "GET", origin = "http://127.0.0.1:${port}", path = "/f", status_code = 200 }`,
   );
-  assert.match(line('node:worker_exit'), /^node:worker_exit: \{ thread_id = \d+, exit_code = 0 \}$/);
+  // The program's worker only: the tracer's own consumer thread is not reported.
+  assert.equal(c['node:worker_start'], 1);
+  assert.equal(line('node:worker_start'), `node:worker_start: { thread_id = ${workerThreadId} }`);
+  assert.equal(line('node:worker_exit'), `node:worker_exit: { thread_id = ${workerThreadId}, exit_code = 0 }`);
   assert.match(
     line('node:event_loop_delay'),
     /^node:event_loop_delay: \{ count = \d+, min_ns = \d+, max_ns = \d+,/,
