@@ -88,7 +88,10 @@ test('http, undici, gc, event-loop delay and worker events, only subscribed whil
   // The program's worker only: the tracer's own consumer thread is not reported.
   assert.equal(c['node:worker_start'], 1);
   assert.equal(line('node:worker_start'), `node:worker_start: { thread_id = ${workerThreadId} }`);
-  assert.equal(line('node:worker_exit'), `node:worker_exit: { thread_id = ${workerThreadId}, exit_code = 0 }`);
+  assert.equal(
+    line('node:worker_exit'),
+    `node:worker_exit: { thread_id = ${workerThreadId}, exit_code = 0 }`,
+  );
   assert.match(
     line('node:event_loop_delay'),
     /^node:event_loop_delay: \{ count = \d+, min_ns = \d+, max_ns = \d+,/,
