@@ -1,13 +1,21 @@
 /**
  * Fuzz test of the kallsyms parser: the saved corpus (test/data/symbols/fuzz/kallsyms) mutated at
- * random must either parse into a usable table or fail with a SymbolsError, never anything else.
+ * random must either parse into a usable table or fail with a SymbolsError, never anything else;
+ * fed in random chunks, it gives the same table or the same error.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { buildNaming, parseKallsyms, SymbolLookup, SymbolsError } from '../../src/symbols/index.js';
+import {
+  buildNaming,
+  KallsymsParser,
+  type KallsymsTable,
+  parseKallsyms,
+  SymbolLookup,
+  SymbolsError,
+} from '../../src/symbols/index.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const DIR = join(REPO_ROOT, 'test/data/symbols/fuzz/kallsyms');
@@ -67,5 +75,42 @@ test('fuzz: random edits of the corpus never crash the parser', () => {
       return check(s);
     }),
     { numRuns: 2000 },
+  );
+});
+
+test('fuzz: a mutated input fed in random chunks parses like the whole, or fails the same way', () => {
+  const outcome = (f: () => KallsymsTable): string => {
+    try {
+      const t = f();
+      const rows: string[] = [];
+      for (let i = 0; i < t.count; i++)
+        rows.push(`${t.addressHex(i)} ${t.type(i)} ${t.name(i)} ${t.module(i)}`);
+      return rows.join('\n');
+    } catch (e) {
+      if (e instanceof SymbolsError) return `error ${e.message}`;
+      throw e;
+    }
+  };
+  fc.assert(
+    fc.property(mutation, fc.array(fc.nat(), { maxLength: 5 }), ({ seed, edits }, cuts) => {
+      let s = corpus[seed % corpus.length]!;
+      for (const e of edits) {
+        const at = s.length ? e.at % (s.length + 1) : 0;
+        s = s.slice(0, at) + String.fromCharCode(e.byte) + s.slice(at + 1);
+      }
+      const whole = outcome(() => parseKallsyms(s));
+      const chunked = outcome(() => {
+        const p = new KallsymsParser('kallsyms', 4, 64);
+        let at = 0;
+        for (const c of cuts.map((x) => x % (s.length + 1)).sort((a, b) => a - b)) {
+          p.feed(s.slice(at, c));
+          at = c;
+        }
+        p.feed(s.slice(at));
+        return p.finish();
+      });
+      return whole === chunked;
+    }),
+    { numRuns: 500 },
   );
 });

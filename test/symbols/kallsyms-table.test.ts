@@ -234,3 +234,105 @@ test('property: feeding the text in chunks at any boundaries gives the same tabl
     { numRuns: 300 },
   );
 });
+
+/**
+ * Every line form the WebAssembly scanner hands back to the general path, in one file (addresses
+ * below 2^53 for the naive model).
+ */
+const MIXED = [
+  '0000000081000000 T _text',
+  '0000000081000000 T _stext',
+  '0000000081000010 t __pfx_a',
+  '0000000081000020 t a',
+  '',
+  '0000000081000030 t __cfi_b',
+  '0000000081000040 t b',
+  '81000050 t short_address',
+  '0000000081000060 T _etext',
+  '00000000c0000000 t m1_a\t[m1]',
+  '00000000c0000010 t m1_b\t[m1]',
+  '00000000c0001000 t m2_a\t[m2]',
+  '00000000c0000020 t m1_c\t[m1]',
+  '00000000c0001010 t m2_b\t[m2]',
+].join('\n');
+
+test('the scanner and the general path agree on every line form', () => {
+  const naive = naiveParse(MIXED);
+  const model = new NaiveLookup(naive, 0n);
+  for (const text of [MIXED, `${MIXED}\n`, MIXED.replaceAll('\n', '\r\n')]) {
+    const t = parseKallsyms(text);
+    assert.equal(t.count, naive.length, JSON.stringify(text.slice(0, 40)));
+    for (const e of naive) {
+      assert.equal(t.name(e.index), e.name);
+      assert.equal(t.address(e.index), e.addr);
+      assert.equal(t.type(e.index), e.type);
+      assert.equal(t.module(e.index), e.module);
+    }
+    assert.equal(t.addressDigits, 16);
+    assert.deepEqual(t.scopes, ['', 'm1', 'm2']);
+    const out = new SymbolLookup();
+    for (const e of naive) {
+      for (const delta of [0n, 4n, 15n]) {
+        const a = e.addr + delta;
+        const [status, index, offset] = model.lookup(a);
+        assert.equal(t.lookupInto(Number(a >> 32n), Number(a & 0xffffffffn), out), status);
+        if (status !== LookupStatus.NotFound) assert.deepEqual([out.index, out.offsetBytes], [index, offset]);
+      }
+    }
+    // _stext.._etext came through the general path: the text range is known.
+    assert.equal(t.resolve(0x81000020n)!.isOutsideText, false);
+    assert.equal(t.resolve(0x81000060n)!.isOutsideText, true);
+  }
+});
+
+test('tiny starting capacities grow (entries and input) to the same table', () => {
+  const text = Array.from(
+    { length: 3000 },
+    (_, k) =>
+      `${(0xffffffff81000000 + k * 16).toString(16)} t f${k % 700}${k % 5 === 0 ? `\t[m${k % 3}]` : ''}`,
+  ).join('\n');
+  const whole = parseKallsyms(text);
+  const p = new KallsymsParser('small', 4, 64);
+  for (let at = 0; at < text.length; at += 777) p.feed(text.slice(at, at + 777));
+  const t = p.finish();
+  assert.equal(t.count, 3000);
+  for (let i = 0; i < t.count; i += 7) {
+    assert.equal(t.name(i), whole.name(i));
+    assert.equal(t.address(i), whole.address(i));
+    assert.equal(t.module(i), whole.module(i));
+  }
+  assert.deepEqual(t.resolve(0xffffffff81000018n), whole.resolve(0xffffffff81000018n));
+});
+
+test('property: a sorted core then modules in any order (the /proc/kallsyms shape) equals the naive scan', () => {
+  fc.assert(
+    fc.property(
+      tableArb,
+      fc.array(fc.integer({ min: 0xf00, max: 0x22000 }), { minLength: 20, maxLength: 20 }),
+      (text, addrs) => {
+        const lines = text.split('\n');
+        const core = lines.filter((l) => !l.includes('\t')).sort();
+        const shaped = [...core, ...lines.filter((l) => l.includes('\t'))].join('\n');
+        const t = parseKallsyms(shaped);
+        const model = new NaiveLookup(naiveParse(shaped), 0n);
+        const out = new SymbolLookup();
+        for (const a of addrs) {
+          const [status, index, offset] = model.lookup(BigInt(a));
+          if (t.lookupInto(0, a, out) !== status) return false;
+          if (status !== LookupStatus.NotFound && (out.index !== index || out.offsetBytes !== offset))
+            return false;
+        }
+        return true;
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('a character that is not a byte is an error with its line', () => {
+  assert.throws(
+    () => parseKallsyms('ffffffff81000000 T ok\nffffffff81000010 T caf\u00e9\u2603\n'),
+    /kallsyms:2:\d+: a character that is not a byte \(U\+2603\)/,
+  );
+  assert.equal(parseKallsyms('ffffffff81000010 T caf\u00e9\n').name(0), 'caf\u00e9');
+});
