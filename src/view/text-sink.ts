@@ -17,14 +17,7 @@ import type {
   TextLines,
   TraceRuntime,
 } from '../ctf/reader/index.js';
-import {
-  compileTextLine,
-  DecodeStatus,
-  MsgType,
-  TEXT_SLACK,
-  wnano,
-  wudec,
-} from '../ctf/reader/index.js';
+import { compileTextLine, DecodeStatus, MsgType, TEXT_SLACK, wnano, wudec } from '../ctf/reader/index.js';
 import type { TextOptions } from './view-options.js';
 
 const LOG_LEVEL_NAMES = [
@@ -47,12 +40,6 @@ const LOG_LEVEL_NAMES = [
 
 const FLUSH_AT = 1 << 20;
 const NS = 1_000_000_000;
-
-/** Writes a latin1 string (room already made). */
-function putLatin1(out: Uint8Array, o: number, s: string): number {
-  for (let i = 0; i < s.length; i++) out[o++] = s.charCodeAt(i) & 0xff;
-  return o;
-}
 
 function latin1(s: string): number[] {
   const a: number[] = [];
@@ -143,7 +130,7 @@ export class TextSink {
   private readonly ts: NsTime = { sec: 0, nsec: 0 };
   /** The common case: `[time] (+delta) ` without names, cycles or fallbacks. */
   private readonly plain: boolean;
-  /** Cached `HH:MM:SS.` (or date) of `cachedSec` as little-endian words (see wallWords). */
+  /** Cached `[HH:MM:SS.` (or date) of `cachedSec` as little-endian words (see cacheWall). */
   private cachedSec = Number.NaN;
   private cachedWords = new Uint32Array(8);
   private cachedLen = 0;
@@ -434,23 +421,22 @@ export class TextSink {
     const mem = this.mem;
     const dv = this.dv;
     let o = this.o;
-    mem[o++] = 91;
     if (this.opts.clockSeconds) {
+      mem[o++] = 91;
       o = wudec(mem, o, sec);
       mem[o++] = 46;
     } else {
-      // Whole words: the bytes written past the prefix are overwritten next.
+      // `[HH:MM:SS.` as whole words: the bytes written past it are overwritten next.
       const w = this.cachedWords;
       const n = this.cachedLen;
       for (let i = 0, k = 0; k < n; i++, k += 4) dv.setUint32(o + k, w[i]!, true);
       o += n;
     }
     o = this.nano9(o, nsec);
-    mem[o++] = 93;
-    mem[o++] = 32;
     if (this.opts.delta) {
-      mem[o++] = 40;
-      mem[o++] = 43;
+      // `] (+` in one store (bench/view: this runs once per event).
+      dv.setUint32(o, 0x2b28205d, true);
+      o += 4;
       if (this.lastSet) {
         let ds = sec - this.lastSec;
         let dn = nsec - this.lastNsec;
@@ -458,7 +444,10 @@ export class TextSink {
           dn += NS;
           ds--;
         }
-        if (ds >= 0) {
+        if (ds === 0) {
+          dv.setUint16(o, 0x2e30, true);
+          o = this.nano9(o + 2, dn);
+        } else if (ds > 0) {
           o = wudec(mem, o, ds);
           mem[o++] = 46;
           o = this.nano9(o, dn);
@@ -475,9 +464,9 @@ export class TextSink {
         dv.setUint32(o + 7, 0x3f3f3f3f, true);
         o += 11;
       }
-      mem[o++] = 41;
-      mem[o++] = 32;
-    }
+      dv.setUint16(o, 0x2029, true);
+    } else dv.setUint16(o, 0x205d, true);
+    o += 2;
     this.lastSec = sec;
     this.lastNsec = nsec;
     this.lastSet = true;
@@ -486,9 +475,10 @@ export class TextSink {
 
   /** Nine digits of `v` (0..999999999) at `o`. */
   private nano9(o: number, v: number): number {
-    const a = Math.floor(v / 100000000);
+    // Integer divisions by constants (v < 2^31).
+    const a = (v / 100000000) | 0;
     const r = v - a * 100000000;
-    const b = Math.floor(r / 10000);
+    const b = (r / 10000) | 0;
     this.mem[o] = 48 + a;
     this.dv.setUint32(o + 1, DIGITS4[b]!, true);
     this.dv.setUint32(o + 5, DIGITS4[r - b * 10000]!, true);
@@ -499,10 +489,12 @@ export class TextSink {
   private cacheWall(sec: number): boolean {
     const hms = this.wall.hms(sec);
     if (hms === null) return false;
-    const words = new Uint32Array(Math.ceil(hms.length / 4) + 1);
-    for (let i = 0; i < hms.length; i++) words[i >>> 2]! |= hms[i]! << ((i & 3) * 8);
+    // With the opening bracket.
+    const n = hms.length + 1;
+    const words = new Uint32Array(Math.ceil(n / 4) + 1);
+    for (let i = 0; i < n; i++) words[i >>> 2]! |= (i === 0 ? 91 : hms[i - 1]!) << ((i & 3) * 8);
     this.cachedWords = words;
-    this.cachedLen = hms.length;
+    this.cachedLen = n;
     this.cachedSec = sec;
     return true;
   }

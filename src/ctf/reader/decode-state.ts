@@ -11,6 +11,7 @@ export interface EventSlots {
   readonly spec: StringSlots;
   readonly payload: StringSlots;
 }
+
 import type { Regs } from './text-helpers.js';
 
 /** What a generated decoder returns. */

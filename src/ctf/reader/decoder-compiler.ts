@@ -131,6 +131,14 @@ const HELPERS = {
     const s = sl.m.get(k);
     return s ? H.wqstr(out, o, s.b, 0, s.n) : H.wqstr(out, o, s as unknown as Uint8Array, 0, 0);
   },
+  /** A new, empty slot `k` (room for common strings, so the fused copy can fill it). */
+  newSlotA(sl: StringSlots, k: number): Slot {
+    const s: Slot = { b: new Uint8Array(64), n: 0 };
+    sl.a[k] = s;
+    return s;
+  },
+  /** Where the fused copy writes when there is no event object (never read). */
+  SCRATCH: new Uint8Array(1 << 16),
   saveSlotA(sl: StringSlots, k: number, u8: Uint8Array, t: number, n: number): void {
     sl.a[k] = saveSlot(sl.a[k], u8, t, n);
   },
@@ -146,6 +154,9 @@ const HELPERS = {
   toBigU: H.toBigU,
   toBigS: H.toBigS,
   wudec: H.wudec,
+  wu32: H.wu32,
+  ws32: H.ws32,
+  ESC: H.NEEDS_ESCAPE,
   wsdec: H.wsdec,
   wudec64: H.wudec64,
   wsdec64: H.wsdec64,
@@ -347,7 +358,8 @@ class Gen {
   /** Code writing the latin1 string `s` at `o`. */
   private put(s: string): void {
     if (this.mode !== 'text' || s.length === 0) return;
-    if (s.length <= 16) {
+    // Unrolled stores up to 64 bytes: cheaper than a TypedArray#set call (bench/view).
+    if (s.length <= 64) {
       const parts: string[] = [];
       for (let i = 0; i < s.length; i++) parts.push(`out[o++] = ${s.charCodeAt(i) & 0xff};`);
       this.emit(parts.join(' '));
@@ -386,7 +398,9 @@ class Gen {
       return;
     }
     const need = k >= 0 ? String(TEXT_SLACK) : `${n} + ${TEXT_SLACK}`;
-    this.emit(`if (o + ${need} > oend) { st.o = o; st.grow(${need}); out = st.out; o = st.o; oend = st.oend; }`);
+    this.emit(
+      `if (o + ${need} > oend) { st.o = o; st.grow(${need}); out = st.out; o = st.o; oend = st.oend; }`,
+    );
     this.staticUsed = k >= 0 ? k : 0;
   }
 
@@ -507,7 +521,17 @@ class Gen {
         this.emit(`st.contentSizeBits = H.i64(${hiE}, ${loE});`);
         break;
     }
-    if (fc.mappedClock) this.emit(`H.updateClock(st, ${hiE}, ${loE}, ${fc.size});`);
+    if (!fc.mappedClock) return;
+    // updateClock inline for compact timestamps (27 and 32 bits in LTTng's headers): bit
+    // operations instead of a call and float modulos (bench/view: once per event).
+    if (fc.size === 32) {
+      this.emit('if (v < st.clkLo) st.clkHi = (st.clkHi + 1) % 4294967296; st.clkLo = v;');
+    } else if (fc.size < 32) {
+      const m = 2 ** fc.size;
+      this.emit(
+        `{ let cl = st.clkLo; if (v < (cl & ${m - 1})) { cl += ${m}; if (cl >= 4294967296) { cl -= 4294967296; st.clkHi = (st.clkHi + 1) % 4294967296; } } st.clkLo = cl - (cl & ${m - 1}) + v; }`,
+      );
+    } else this.emit(`H.updateClock(st, ${hiE}, ${loE}, ${fc.size});`);
   }
 
   // --- text output of integers
@@ -530,7 +554,7 @@ class Gen {
     }
     switch (fc.base) {
       case 10:
-        if (size <= 32) this.emit(fc.isSigned ? 'o = H.wsdec(out, o, v);' : 'o = H.wudec(out, o, v);');
+        if (size <= 32) this.emit(fc.isSigned ? 'o = H.ws32(out, o, v);' : 'o = H.wu32(out, o, v);');
         else this.emit(fc.isSigned ? 'o = H.wsdec64(out, o, hi, lo);' : 'o = H.wudec64(out, o, hi, lo);');
         return;
       case 16: {
@@ -718,8 +742,67 @@ class Gen {
     this.emit('}');
   }
 
+  /**
+   * A null-terminated string in text mode. Fast path, one loop: copy the bytes after a quote
+   * while looking for the null and for bytes to escape, bounded by the window and by the output
+   * room (keeping TEXT_SLACK free after it). Anything else (empty string: babeltrace2's stale
+   * value; escapes; no null in reach; little room) takes the general path from the start.
+   * bench/view: indexOf is a C++ builtin call, and strings are copied twice without this.
+   */
+  private textStringFast(what: string): void {
+    this.emit('t = p >>> 3; n = lim >>> 3;');
+    this.fusedTextCopy('n', true, () => {
+      this.emit('n = u8.indexOf(0, t);');
+      if (this.checking) {
+        this.emit(
+          `if (n < 0 || n >= (lim >>> 3)) return st.short(p, ((lim >>> 3) - t + 1) * 8, ${this.str(`${what}: unterminated string`)});`,
+        );
+      }
+    });
+    this.emit('p = (n + 1) * 8;');
+    this.known = { mod: 8, rem: 0 };
+  }
+
+  /**
+   * The fused copy of a string at byte `t`, ending at byte `end` (a variable or constant
+   * expression) or at its first null (`nullRequired`: the null must be found before `end`).
+   * Leaves the string's end in `n`; `general` finds `n` for the general path.
+   */
+  private fusedTextCopy(end: string, nullRequired: boolean, general: () => void): void {
+    const id = this.stringSlot;
+    // The event object's slot keeps the value (babeltrace2's stale empty strings): its bytes
+    // are stored in the same loop (bench/view: a second copy loop cost about a third of a line).
+    this.emit(
+      `if (sl !== null) { ss = sl.a[${id}]; if (ss === undefined) ss = H.newSlotA(sl, ${id}); sb = ss.b; } else { ss = null; sb = H.SCRATCH; }`,
+    );
+    this.emit(
+      `q = o + 1; m = t + (oend - q - ${TEXT_SLACK + 1}); if (m > ${end}) m = ${end}; if (m > t + sb.length) m = t + sb.length;`,
+    );
+    this.emit('n = t; x = 0;');
+    this.emit(
+      'while (n < m) { c = u8[n]; if (c === 0) break; out[q++] = c; sb[n - t] = c; x |= E[c]; n++; }',
+    );
+    this.emit(`if (${nullRequired ? 'n < m' : `(n < m || n === ${end})`} && n !== t && x === 0) {`);
+    this.indent++;
+    this.emit('out[o] = 34; out[q] = 34; o = q + 1;');
+    this.emit('if (ss !== null) ss.n = n - t;');
+    this.indent--;
+    this.emit('} else {');
+    this.indent++;
+    general();
+    this.textString();
+    this.indent--;
+    this.emit('}');
+    // Both branches leave TEXT_SLACK bytes free.
+    this.staticUsed = 0;
+  }
+
   private stringField(what: string, target: string | null): void {
     this.align(8);
+    if (this.mode === 'text' && this.loops.length === 0) {
+      this.textStringFast(what);
+      return;
+    }
     this.emit('t = p >>> 3; n = u8.indexOf(0, t);');
     if (this.checking) {
       this.emit(
@@ -846,7 +929,12 @@ class Gen {
     const aligned = this.known;
     if (fc.isText) {
       this.check(`${len} * 8`, what);
-      if (mode === 'text' && fc.inIr) {
+      if (mode === 'text' && fc.inIr && this.loops.length === 0) {
+        this.emit(`t = p >>> 3; ze = t + ${len};`);
+        this.fusedTextCopy('ze', false, () => {
+          this.emit('n = t; while (n < ze && u8[n] !== 0) n++;');
+        });
+      } else if (mode === 'text' && fc.inIr) {
         this.emit(`t = p >>> 3; n = t; while (n < t + ${len} && u8[n] !== 0) n++;`);
         this.textString();
       } else if (mode === 'values' && fc.inIr && target !== null) {
@@ -1117,7 +1205,9 @@ class Gen {
       'const u8 = st.u8, dv = st.dv, lim = st.lim, pb = st.pb, sv = st.sv;',
       'let p = st.p, v = 0, hi = 0, lo = 0, t = 0, n = 0, d = 0;',
       this.trackBo ? 'let lbo = 0;' : '',
-      mode === 'text' ? 'let out = st.out, o = st.o, oend = st.oend;' : '',
+      mode === 'text'
+        ? 'let out = st.out, o = st.o, oend = st.oend, q = 0, m = 0, c = 0, x = 0, ze = 0, ss = null, sb = H.SCRATCH; const E = H.ESC;'
+        : '',
       mode === 'text' ? (line ? 'let sl = null; const ob = st.obj;' : 'const sl = st.slots;') : '',
     ];
     const tail = mode === 'text' ? ['st.p = p; st.o = o; return 0;'] : ['st.p = p; return 0;'];

@@ -24,12 +24,12 @@ export {
   byteStringToText,
   compileScope,
   compileTextLine,
-  type ScopeFn,
-  type TextLineScope,
-  type TextLineSpec,
   fixedSizeBits,
+  type ScopeFn,
   scopeIsPrinted,
   TEXT_SLACK,
+  type TextLineScope,
+  type TextLineSpec,
   updateClock,
 } from './decoder-compiler.js';
 export { DecodeError, MetadataError, TraceError } from './errors.js';

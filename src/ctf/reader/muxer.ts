@@ -216,13 +216,17 @@ export class MuxInput {
   private record(opts: MuxOptions): MsgRecord {
     const c = this.cursor;
     const r = this.free.pop() ?? new MsgRecord(this, this.svCount);
-    r.type = c.type;
+    const type = c.type;
+    r.type = type;
     r.hasCs = c.hasCs;
     r.csHi = c.csHi;
     r.csLo = c.csLo;
-    r.count = c.count;
-    r.rangeBegin = c.rangeBegin;
-    r.rangeEnd = c.rangeEnd;
+    // Only discarded events/packets messages use these (compareMessages, the warnings).
+    if (type !== MsgType.Event) {
+      r.count = c.count;
+      r.rangeBegin = c.rangeBegin;
+      r.rangeEnd = c.rangeEnd;
+    }
     r.ev = c.ev;
     r.path = c.path;
     r.tsState = 0;
@@ -230,14 +234,14 @@ export class MuxInput {
       const clock = this.ds.sc.clock;
       if (clock) r.tsState = clock.toNs(c.csHi, c.csLo, r) ? 1 : 2;
     }
-    if (c.type === MsgType.Event && this.lines !== null) {
+    if (type === MsgType.Event && this.lines !== null) {
+      // The line holds the packet context already (no packetUser).
       r.lineBuf = c.lineBuf;
       r.lineStart = c.lineStart;
       r.lineEnd = c.lineEnd;
       r.obj = c.evObj;
       c.evObj = null;
-      r.packetUser = c.packetUser;
-    } else if (c.type === MsgType.Event && opts.keepBytes) {
+    } else if (type === MsgType.Event && opts.keepBytes) {
       const st = c.st;
       r.buf = c.buffer;
       r.buf.pins++;
@@ -271,9 +275,8 @@ export class MuxInput {
       r.ev!.pool.push(r.obj);
       r.obj = null;
     }
+    // lineBuf and ev are overwritten before they are read again (no clearing per event).
     r.packetUser = null;
-    r.lineBuf = null;
-    r.ev = null;
     this.free.push(r);
   }
 }
@@ -390,7 +393,9 @@ export class Muxer {
   ) {
     this.active = inputs.slice();
     const lines = opts.lines;
-    if (lines) inputs.forEach((inp, i) => inp.useLines(lines, i));
+    if (lines) {
+      for (let i = 0; i < inputs.length; i++) inputs[i]!.useLines(lines, i);
+    }
   }
 
   /**
@@ -489,20 +494,27 @@ export class Muxer {
     for (let i = 0; i < active.length; i++) {
       const inp = active[i]!;
       const h = inp.queue[inp.qHead]!;
-      if (h.tsState !== 1) untimed++;
-      if (h.type === MsgType.StreamBeginning) this.validateStream(h.input.ds);
+      const ts = h.tsState;
       let sec: number;
       let nsec: number;
-      if (this.expect === Expect.None || h.tsState === 0) {
-        sec = last.sec;
-        nsec = last.nsec;
-      } else if (h.tsState === 2) {
-        throw new TraceError(
-          `${h.path || h.input.ds.name}: cannot convert a clock value (${clockValue(h)} cycles of clock \`${h.input.ds.sc.clock!.clock.name}\`) to nanoseconds from origin: it does not fit 64 bits`,
-        );
-      } else {
+      // Timed heads first (the rule): a stream beginning has no clock snapshot.
+      if (ts === 1 && this.expect !== Expect.None) {
         sec = h.sec;
         nsec = h.nsec;
+      } else {
+        if (ts !== 1) untimed++;
+        if (h.type === MsgType.StreamBeginning) this.validateStream(h.input.ds);
+        if (this.expect === Expect.None || ts === 0) {
+          sec = last.sec;
+          nsec = last.nsec;
+        } else if (ts === 2) {
+          throw new TraceError(
+            `${h.path || h.input.ds.name}: cannot convert a clock value (${clockValue(h)} cycles of clock \`${h.input.ds.sc.clock!.clock.name}\`) to nanoseconds from origin: it does not fit 64 bits`,
+          );
+        } else {
+          sec = h.sec;
+          nsec = h.nsec;
+        }
       }
       if (best === null) {
         best = h;

@@ -99,11 +99,6 @@ const DIGIT_PAIRS = (() => {
   return t;
 })();
 
-function digitCount32(v: number): number {
-  if (v < 100000) return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
-  return v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
-}
-
 /** Writes `v` (< 2^32) in decimal as exactly `n` digits (zero-padded) at `o`. */
 function wdigits32(out: Uint8Array, o: number, v: number, n: number): void {
   let e = o + n;
@@ -120,25 +115,78 @@ function wdigits32(out: Uint8Array, o: number, v: number, n: number): void {
 
 /** Writes a non-negative safe integer in decimal. */
 export function wudec(out: Uint8Array, o: number, v: number): number {
-  if (v < 100) {
-    if (v < 10) {
-      out[o] = 48 + v;
-      return o + 1;
-    }
-    out[o] = DIGIT_PAIRS[2 * v]!;
-    out[o + 1] = DIGIT_PAIRS[2 * v + 1]!;
-    return o + 2;
-  }
-  if (v < 4294967296) {
-    const n = digitCount32(v);
-    wdigits32(out, o, v, n);
-    return o + n;
-  }
+  if (v < 4294967296) return wu32(out, o, v);
+  // Below 2^53: the part above the last 8 digits is below 2^32.
   const hi = Math.floor(v / 100000000);
-  const lo = v - hi * 100000000;
-  o = wudec(out, o, hi);
-  wdigits32(out, o, lo, 8);
+  // The last 8 digits with int32 divisions by constants (multiplications once compiled).
+  let lo = (v - hi * 100000000) | 0;
+  o = wu32(out, o, hi);
+  const a = (lo / 10000) | 0;
+  lo -= a * 10000;
+  const a1 = (a / 100) | 0;
+  const a2 = a - a1 * 100;
+  const b1 = (lo / 100) | 0;
+  const b2 = lo - b1 * 100;
+  out[o] = DIGIT_PAIRS[2 * a1]!;
+  out[o + 1] = DIGIT_PAIRS[2 * a1 + 1]!;
+  out[o + 2] = DIGIT_PAIRS[2 * a2]!;
+  out[o + 3] = DIGIT_PAIRS[2 * a2 + 1]!;
+  out[o + 4] = DIGIT_PAIRS[2 * b1]!;
+  out[o + 5] = DIGIT_PAIRS[2 * b1 + 1]!;
+  out[o + 6] = DIGIT_PAIRS[2 * b2]!;
+  out[o + 7] = DIGIT_PAIRS[2 * b2 + 1]!;
   return o + 8;
+}
+
+/**
+ * Writes `v` (0..2^32-1) in decimal: digits by pairs from the end, no call (small enough to be
+ * inlined into the generated line writers; bench/view: integers are most of a line's fields).
+ */
+export function wu32(out: Uint8Array, o: number, v: number): number {
+  if (v < 10) {
+    out[o] = 48 + v;
+    return o + 1;
+  }
+  const n =
+    v < 100000
+      ? v < 100
+        ? 2
+        : v < 1000
+          ? 3
+          : v < 10000
+            ? 4
+            : 5
+      : v < 10000000
+        ? v < 1000000
+          ? 6
+          : 7
+        : v < 100000000
+          ? 8
+          : v < 1000000000
+            ? 9
+            : 10;
+  let e = o + n;
+  while (v >= 100) {
+    const q = (v / 100) >>> 0;
+    const r = (v - q * 100) << 1;
+    out[--e] = DIGIT_PAIRS[r + 1]!;
+    out[--e] = DIGIT_PAIRS[r]!;
+    v = q;
+  }
+  if (v >= 10) {
+    out[e - 1] = DIGIT_PAIRS[2 * v + 1]!;
+    out[e - 2] = DIGIT_PAIRS[2 * v]!;
+  } else out[e - 1] = 48 + v;
+  return o + n;
+}
+
+/** Writes a signed 32-bit integer in decimal. */
+export function ws32(out: Uint8Array, o: number, v: number): number {
+  if (v < 0) {
+    out[o++] = 45;
+    v = -v;
+  }
+  return wu32(out, o, v);
 }
 
 /** Writes `v` (0..999999999) as exactly 9 digits. */
@@ -158,12 +206,14 @@ export function wsdec(out: Uint8Array, o: number, v: number): number {
 
 /** Writes an unsigned 64-bit hi/lo value in decimal. */
 export function wudec64(out: Uint8Array, o: number, hi: number, lo: number): number {
+  if (hi === 0) return wu32(out, o, lo);
   if (hi < 0x200000) return wudec(out, o, hi * TWO32 + lo);
   return wstr(out, o, toBigU(hi, lo).toString());
 }
 
 /** Writes a signed 64-bit hi/lo (two's complement) value in decimal. */
 export function wsdec64(out: Uint8Array, o: number, hi: number, lo: number): number {
+  if (hi === 0) return wu32(out, o, lo);
   if (hi < 0x200000) return wudec(out, o, hi * TWO32 + lo);
   if (hi >= 0xffe00000) {
     // Negative and small enough in magnitude: -(2^64 - v).
@@ -175,6 +225,7 @@ export function wsdec64(out: Uint8Array, o: number, hi: number, lo: number): num
 }
 
 const HEX = '0123456789ABCDEF';
+const HEX_BYTES = Uint8Array.from(HEX, (c) => c.charCodeAt(0));
 
 /** `0x` + uppercase hex of a value below 2^53 (already masked). */
 export function whex(out: Uint8Array, o: number, v: number): number {
@@ -183,6 +234,16 @@ export function whex(out: Uint8Array, o: number, v: number): number {
   if (v === 0) {
     out[o] = 48;
     return o + 1;
+  }
+  if (v < 4294967296) {
+    // 32-bit: shifts instead of divisions (kernel addresses and flags, bench/view).
+    const n = (35 - Math.clz32(v)) >>> 2;
+    let e = o + n;
+    while (e > o) {
+      out[--e] = HEX_BYTES[v & 15]!;
+      v >>>= 4;
+    }
+    return o + n;
   }
   let n = 0;
   let t = v;
@@ -203,7 +264,7 @@ export function whex(out: Uint8Array, o: number, v: number): number {
 export function whex64(out: Uint8Array, o: number, hi: number, lo: number): number {
   if (hi === 0) return whex(out, o, lo);
   o = whex(out, o, hi);
-  for (let sh = 28; sh >= 0; sh -= 4) out[o++] = HEX.charCodeAt((lo >>> sh) & 15);
+  for (let sh = 28; sh >= 0; sh -= 4) out[o++] = HEX_BYTES[(lo >>> sh) & 15]!;
   return o;
 }
 
@@ -353,8 +414,8 @@ const ESCAPES: (string | null)[] = (() => {
   return t;
 })();
 
-/** True for bytes babeltrace2 escapes in strings. */
-const NEEDS_ESCAPE = (() => {
+/** 1 for bytes babeltrace2 escapes in strings. */
+export const NEEDS_ESCAPE = (() => {
   const t = new Uint8Array(256);
   for (let c = 0; c < 256; c++) t[c] = ESCAPES[c] ? 1 : 0;
   return t;

@@ -30,8 +30,7 @@ function latin1Bytes(s: string): Uint8Array {
 
 export class EventRuntime {
   readonly nameBytes: Uint8Array;
-  /** The stream class's common context, then the specific context and the payload. */
-  readonly skipBody: ScopeFn;
+  private skipBodyFn: ScopeFn | null = null;
   readonly specPrinted: boolean;
   readonly payloadPrinted: boolean;
   private textSpecFn: ScopeFn | null = null;
@@ -52,12 +51,20 @@ export class EventRuntime {
     readonly sc: StreamClassRuntime,
   ) {
     this.nameBytes = latin1Bytes(ec.name);
-    this.skipBody = compileSkipScopes(
-      [sc.sc.eventCommonContext, ec.specContext, ec.payload],
-      ['stream.event.context', 'event.context', 'event.fields'],
-    );
     this.specPrinted = scopeIsPrinted(ec.specContext);
     this.payloadPrinted = scopeIsPrinted(ec.payload);
+  }
+
+  /**
+   * The stream class's common context, then the specific context and the payload, validated and
+   * skipped. Compiled on first use: the text output never needs it (its line writers validate).
+   */
+  get skipBody(): ScopeFn {
+    this.skipBodyFn ??= compileSkipScopes(
+      [this.sc.sc.eventCommonContext, this.ec.specContext, this.ec.payload],
+      ['stream.event.context', 'event.context', 'event.fields'],
+    );
+    return this.skipBodyFn;
   }
 
   textSpec(o: PrintOptions): ScopeFn {
@@ -89,6 +96,9 @@ export class EventRuntime {
   }
 }
 
+/** Event class IDs below this are looked up in an array (LTTng's kernel IDs are below 2000). */
+const FAST_IDS = 4096;
+
 export class StreamClassRuntime {
   readonly skipContext: ScopeFn;
   readonly skipHeader: ScopeFn;
@@ -119,18 +129,43 @@ export class StreamClassRuntime {
     this.commonPrinted = scopeIsPrinted(sc.eventCommonContext);
     this.clock = sc.defaultClock ? trace.converterOf(sc.defaultClock) : null;
     this.onlyEvent = sc.eventClasses.length === 1 ? sc.eventClasses[0]! : null;
+    let maxId = -1;
     for (const ec of sc.eventClasses) {
       // IDs beyond 2^53 cannot be matched exactly; such classes are unreachable in practice.
       if (ec.id <= 9007199254740991n) this.byId.set(Number(ec.id), ec);
+      if (ec.id < BigInt(FAST_IDS) && Number(ec.id) > maxId) maxId = Number(ec.id);
     }
+    this.fastLen = maxId + 1;
+    this.fast = new Array<EventRuntime | undefined>(this.fastLen).fill(undefined);
   }
 
   get id(): bigint {
     return this.sc.id;
   }
 
+  /**
+   * Runtimes by small ID, filled on first use: an array load per event instead of two Map
+   * lookups (bench/view). -1 (no ID field) is kept apart.
+   */
+  private readonly fast: (EventRuntime | undefined)[];
+  private readonly fastLen: number;
+  private onlyRt: EventRuntime | undefined = undefined;
+
   /** The event class for a decoded ID (-1: no ID field), or null. */
   eventClass(id: number): EventRuntime | null {
+    if (id >= 0 && id < this.fastLen) {
+      const rt = this.fast[id];
+      if (rt !== undefined) return rt;
+    } else if (id === -1 && this.onlyRt !== undefined) return this.onlyRt;
+    const rt = this.eventClassSlow(id);
+    if (rt !== null) {
+      if (id >= 0 && id < this.fastLen) this.fast[id] = rt;
+      else if (id === -1) this.onlyRt = rt;
+    }
+    return rt;
+  }
+
+  private eventClassSlow(id: number): EventRuntime | null {
     const ec = id === -1 ? this.onlyEvent : this.byId.get(id);
     if (!ec) return null;
     let rt = this.runtimes.get(ec);
