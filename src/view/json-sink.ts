@@ -10,7 +10,9 @@ import {
   type MsgRecord,
   type NsTime,
   type StreamCursor,
+  type TraceRuntime,
 } from '../ctf/reader/index.js';
+import { type KernelStackAnnotator, withCallstackSymbols } from './kernel-symbols.js';
 import { discardedWarning, type SinkIo, wallSeconds } from './text-sink.js';
 
 const FLUSH_AT = 1 << 20;
@@ -43,7 +45,11 @@ export class JsonSink {
   private readonly ts: NsTime = { sec: 0, nsec: 0 };
   private readonly encoder = new TextEncoder();
 
-  constructor(private readonly io: SinkIo) {}
+  constructor(
+    private readonly io: SinkIo,
+    /** `--kernel-symbols`: the annotators of the kernel traces that record callstack_kernel. */
+    private readonly annotators: ReadonlyMap<TraceRuntime, KernelStackAnnotator> | null = null,
+  ) {}
 
   onPacket(c: StreamCursor): unknown {
     const rt = c.packetStreamClass;
@@ -85,6 +91,13 @@ export class JsonSink {
     if (sc.contextPrinted) o.packet_context = m.packetUser;
     if (sc.commonPrinted) o.common_context = this.run(st, m.evCommonBits, sc.valuesCommon());
     if (ev.specPrinted) o.specific_context = this.run(st, m.evSpecBits, ev.valuesSpec());
+    const annotator = this.annotators?.get(sc.trace);
+    if (annotator) {
+      if (o.common_context !== undefined)
+        o.common_context = withCallstackSymbols(o.common_context, annotator);
+      if (o.specific_context !== undefined)
+        o.specific_context = withCallstackSymbols(o.specific_context, annotator);
+    }
     if (ev.payloadPrinted) o.payload = this.run(st, m.evPayloadBits, ev.valuesPayload());
     const line = `${toJson(o)}\n`;
     this.chunks.push(line);

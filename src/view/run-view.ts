@@ -10,9 +10,11 @@ import {
   type OpenedTrace,
   openTraces,
   type ReaderHost,
+  type TraceRuntime,
 } from '../ctf/reader/index.js';
 import { CountSink } from './count-sink.js';
 import { JsonSink } from './json-sink.js';
+import { hasKernelCallstack, KernelStackAnnotator } from './kernel-symbols.js';
 import { type SinkIo, TextSink } from './text-sink.js';
 import type { ViewOptions } from './view-options.js';
 
@@ -36,9 +38,10 @@ export function runView(
     clockOffsetNs: options.clockOffsetNs,
   });
   const counting = options.format === 'count';
+  const annotators = counting ? null : kernelAnnotators(traces, options, io);
   let streams = 0;
   for (const t of traces) streams += t.streams.length;
-  const text = options.format === 'text' ? new TextSink(options.text, io, streams) : null;
+  const text = options.format === 'text' ? new TextSink(options.text, io, streams, annotators) : null;
   const mux = createMuxer(host, traces, {
     keepBytes: !counting,
     eventObjects: text !== null,
@@ -67,7 +70,7 @@ export function runView(
     io.write(sink.render());
     return { events };
   }
-  const sink = text ?? new JsonSink(io);
+  const sink = text ?? new JsonSink(io, annotators);
   const onPacket = (c: MuxInput['cursor']): unknown => sink.onPacket(c);
   for (const inp of mux.inputs) inp.cursor.onPacket = onPacket;
   try {
@@ -85,4 +88,28 @@ export function runView(
     mux.close();
   }
   return { events };
+}
+
+/**
+ * `--kernel-symbols`: one annotator per kernel trace that records `callstack_kernel` (its
+ * symbols are loaded here, before anything is printed, so a bad kallsyms fails first).
+ */
+function kernelAnnotators(
+  traces: readonly OpenedTrace[],
+  options: ViewOptions,
+  io: SinkIo,
+): ReadonlyMap<TraceRuntime, KernelStackAnnotator> | null {
+  const provider = options.kernelSymbols;
+  if (!provider) return null;
+  const out = new Map<TraceRuntime, KernelStackAnnotator>();
+  for (const t of traces) {
+    if (hasKernelCallstack(t.runtime)) out.set(t.runtime, new KernelStackAnnotator(provider(t.runtime)));
+  }
+  if (out.size === 0) {
+    io.warn(
+      'ttng view: --kernel-symbols: no kernel trace with a callstack_kernel context here: nothing to symbolize',
+    );
+    return null;
+  }
+  return out;
 }

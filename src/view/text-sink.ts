@@ -8,7 +8,9 @@
  * formatting its timestamp and delta, then one `copyWithin`.
  */
 import type {
+  ElementAnnotator,
   EventRuntime,
+  IrFieldClass,
   MsgRecord,
   NsTime,
   PrintOptions,
@@ -18,6 +20,8 @@ import type {
   TraceRuntime,
 } from '../ctf/reader/index.js';
 import { compileTextLine, DecodeStatus, MsgType, TEXT_SLACK, wnano, wudec } from '../ctf/reader/index.js';
+import type { KernelStackAnnotator } from './kernel-symbols.js';
+import { callstackArrayOf } from './kernel-symbols.js';
 import type { TextOptions } from './view-options.js';
 
 const LOG_LEVEL_NAMES = [
@@ -140,6 +144,8 @@ export class TextSink {
     private readonly io: SinkIo,
     /** Number of muxer inputs (data streams): sizes the line regions. */
     inputs = 1,
+    /** `--kernel-symbols`: the annotators of the kernel traces that record callstack_kernel. */
+    private readonly annotators: ReadonlyMap<TraceRuntime, KernelStackAnnotator> | null = null,
   ) {
     this.print = { payloadNames: opts.names.payload, contextNames: opts.names.context };
     this.wall = new WallClock(opts);
@@ -160,6 +166,11 @@ export class TextSink {
   private compileLine(ev: EventRuntime): ScopeFn {
     const sc = ev.sc;
     const names = this.opts.names;
+    const annotator = this.annotators?.get(sc.trace);
+    const annotate = (fc: IrFieldClass | null): { annotators?: Map<IrFieldClass, ElementAnnotator> } => {
+      const arr = annotator ? callstackArrayOf(fc) : null;
+      return arr ? { annotators: new Map([[arr, annotator!.annotate]]) } : {};
+    };
     return compileTextLine({
       prefix: ev.textHeader ?? this.header(ev, sc.trace, sc.clock !== null),
       packetContext: sc.contextPrinted,
@@ -171,6 +182,7 @@ export class TextSink {
           printed: sc.commonPrinted,
           printNames: names.context,
           slots: 'common',
+          ...annotate(sc.sc.eventCommonContext),
         },
         {
           fc: ev.ec.specContext,
@@ -178,6 +190,7 @@ export class TextSink {
           printed: ev.specPrinted,
           printNames: names.context,
           slots: 'spec',
+          ...annotate(ev.ec.specContext),
         },
         {
           fc: ev.ec.payload,

@@ -4,6 +4,7 @@
  * than `all`/`none` hides the defaults.
  */
 import { TtngError } from '../errors.js';
+import type { KernelSymbolsProvider } from './kernel-symbols.js';
 
 export interface NameFlags {
   payload: boolean;
@@ -42,6 +43,11 @@ export interface ViewOptions {
   readonly clockOffsetSeconds: bigint;
   /** Nanoseconds added to every clock class offset (`--clock-offset-ns`). */
   readonly clockOffsetNs: bigint;
+  /**
+   * `--kernel-symbols`: symbols after the `callstack_kernel` addresses of kernel traces (text),
+   * a `callstack_kernel_symbols` array (JSON). Absent: babeltrace2's output, unchanged.
+   */
+  readonly kernelSymbols?: KernelSymbolsProvider;
 }
 
 export class ViewOptionError extends TtngError {

@@ -20,6 +20,7 @@ import {
   realpathSync,
   rmdirSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,6 +38,7 @@ import {
   KernelSession,
   type KernelSessionSummary,
 } from '../../sources/kernel/kernel-session.js';
+import { PROC_KALLSYMS, readWholeFile } from '../../symbols/index.js';
 import { CONTEXT_NAMES, type ContextName } from '../../tracer/contexts.js';
 import { checkFilter } from '../../tracer/filters.js';
 import { normalizeSessionOptions, sessionOptionsFromEnv } from '../../tracer/session-config.js';
@@ -87,6 +89,8 @@ Both:
                            (cpu_id is always in the packet context); default pid,tid,procname.
                            User space: ${CONTEXT_NAMES.join(', ')};
                            default vpid,vtid,procname.
+                           With callstack_kernel, a copy of /proc/kallsyms is saved as
+                           DIR/kallsyms, for \`ttng view --kernel-symbols\` on another boot.
       --no-statedump       do not record LTTng's state dumps at start
       --overwrite          flight recorder: overwrite the oldest records when full
                            (default: discard new records, counted as lost)
@@ -338,6 +342,36 @@ export function isNodeProgram(cmd: string, env: NodeJS.ProcessEnv = process.env)
  * After an error: removes what this run created of the session directory when it holds nothing
  * (rmdir only removes empty directories), up to `created`, the first directory it created.
  */
+/**
+ * Saves /proc/kallsyms as DIR/kallsyms (not in DIR/kernel/, where babeltrace2 would take it for
+ * a data stream), so that `ttng view --kernel-symbols` symbolizes the callstacks after a reboot.
+ * Read after tracing stops: the copy also has the modules loaded while tracing.
+ */
+function saveKallsyms(sessionDir: string, warn: (line: string) => void): void {
+  const target = join(sessionDir, 'kallsyms');
+  let bytes: Buffer;
+  try {
+    bytes = readWholeFile(PROC_KALLSYMS);
+  } catch (e) {
+    warn(
+      `cannot read ${PROC_KALLSYMS} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the callstacks can only be symbolized on this boot`,
+    );
+    return;
+  }
+  // All-zero addresses: the kernel hides them (kernel.kptr_restrict); such a copy is useless.
+  if (!/^[0-9a-f]*[1-9a-f]/m.test(bytes.toString('latin1', 0, Math.min(bytes.length, 1 << 16)))) {
+    warn(
+      `${PROC_KALLSYMS} shows no addresses (kernel.kptr_restrict hides them; set it to 0 or 1 and record as root): no kallsyms copy saved`,
+    );
+    return;
+  }
+  try {
+    writeFileSync(target, bytes);
+  } catch (e) {
+    warn(`cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 function removeEmptyDirs(sessionDir: string, created: string | undefined): void {
   if (created === undefined) return;
   for (const d of [join(sessionDir, 'ust', 'pid'), join(sessionDir, 'ust')]) {
@@ -759,6 +793,7 @@ export async function run(args: string[]): Promise<number> {
       if (session && output) {
         result = session.stop();
         output.close();
+        if (contexts.kernel.includes('callstack_kernel')) saveKallsyms(sessionDir, warn);
       }
     } finally {
       process.off('SIGINT', stopOnSignal);

@@ -13,9 +13,21 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { EntryKind, ReaderHost } from '../../ctf/reader/index.js';
+import type { EntryKind, ReaderHost, TraceRuntime } from '../../ctf/reader/index.js';
+import { TtngError } from '../../errors.js';
+import {
+  buildNaming,
+  type KallsymsTable,
+  LookupStatus,
+  loadKallsyms,
+  PROC_KALLSYMS,
+  SymbolLookup,
+  type SymbolNaming,
+  SymbolsErrorCode,
+} from '../../symbols/index.js';
+import type { AddressSymbolizer, KernelSymbolsProvider } from '../../view/kernel-symbols.js';
 import { runView } from '../../view/run-view.js';
 import type { SinkIo } from '../../view/text-sink.js';
 import { parseFields, parseNames, type ViewOptions } from '../../view/view-options.js';
@@ -43,6 +55,10 @@ Options:
                            trace:procname, trace:vpid, loglevel, emf, callsite, all, none
   --output-format=FORMAT   text (default) or json (one JSON object per event and line)
   --count                  print the number of events per event name instead of the events
+  --kernel-symbols[=FILE]  after each callstack_kernel address of a kernel trace, print its
+                           symbol: " <name+0xOFF>" (" <?>": no symbol). FILE: a kallsyms or
+                           System.map file; default: the kallsyms file ttng record saved with
+                           the trace, else /proc/kallsyms (with a warning)
   -h, --help               this help
 
 Exit status: 0 success, 1 a trace could not be read (the events before the problem are
@@ -131,11 +147,35 @@ function parseBigInt(name: string, v: string): bigint {
   return BigInt(v);
 }
 
+/** `--kernel-symbols[=FILE]` (the value only with `=`: `--kernel-symbols DIR` names a trace). */
+function takeKernelSymbols(args: string[]): { rest: string[]; on: boolean; file: string | null } {
+  const rest: string[] = [];
+  let on = false;
+  let file: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
+    if (a === '--kernel-symbols') {
+      on = true;
+      file = null;
+    } else if (a.startsWith('--kernel-symbols=')) {
+      on = true;
+      file = a.slice('--kernel-symbols='.length);
+      if (file === '') throw new UsageError('--kernel-symbols=FILE: the file name is empty');
+    } else rest.push(a);
+  }
+  return { rest, on, file };
+}
+
 export function parseViewArgs(args: string[]): { inputs: string[]; options: ViewOptions } {
+  const ks = takeKernelSymbols(args);
   let parsed: ReturnType<typeof parse>;
   function parse() {
     return parseArgs({
-      args,
+      args: ks.rest,
       allowPositionals: true,
       strict: true,
       options: {
@@ -192,7 +232,136 @@ export function parseViewArgs(args: string[]): { inputs: string[]; options: View
         v['clock-offset'] !== undefined ? parseBigInt('clock-offset', v['clock-offset']) : 0n,
       clockOffsetNs:
         v['clock-offset-ns'] !== undefined ? parseBigInt('clock-offset-ns', v['clock-offset-ns']) : 0n,
+      ...(ks.on ? { kernelSymbols: kernelSymbolsProvider(ks.file, (l) => stdio.warn(l)) } : {}),
     },
+  };
+}
+
+/** Error code of a kallsyms file `ttng view --kernel-symbols` cannot use. */
+export const VIEW_KERNEL_SYMBOLS = 'TTNG_E_VIEW_KERNEL_SYMBOLS';
+
+/** The name of the copy of /proc/kallsyms that `ttng record` saves in the session directory. */
+export const SAVED_KALLSYMS = 'kallsyms';
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The kallsyms file saved with a trace: in the trace directory, or in the session directory
+ * above it (LTTng's layout `SESSION/kernel`, where `ttng record` saves `SESSION/kallsyms`).
+ */
+export function findSavedKallsyms(traceDir: string): string | null {
+  const dir = resolve(traceDir);
+  const here = join(dir, SAVED_KALLSYMS);
+  if (isFile(here)) return here;
+  if (basename(dir) === 'kernel') {
+    const up = join(dirname(dir), SAVED_KALLSYMS);
+    if (isFile(up)) return up;
+  }
+  return null;
+}
+
+/** `name+0xOFF` (or `name-0xOFF` in padding) then the unique-name annotations, or null. */
+export function kallsymsSymbolizer(table: KallsymsTable, naming: SymbolNaming): AddressSymbolizer {
+  const out = new SymbolLookup();
+  return {
+    symbolize(hi: number, lo: number): string | null {
+      if (table.lookupInto(hi, lo, out) === LookupStatus.NotFound) return null;
+      const i = out.index;
+      const off = out.offsetBytes;
+      const a = naming.annotation(i);
+      return `${table.name(i)}${off < 0 ? `-0x${(-off).toString(16)}` : `+0x${off.toString(16)}`}${a ? ` ${a}` : ''}`;
+    },
+  };
+}
+
+/** Loads a kallsyms or System.map file for the view; every failure is one TtngError sentence. */
+function loadForView(path: string): AddressSymbolizer {
+  let file = path;
+  if (path !== PROC_KALLSYMS) {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(path);
+    } catch (e) {
+      throw new TtngError(
+        VIEW_KERNEL_SYMBOLS,
+        `--kernel-symbols: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; give a kallsyms or System.map file`,
+      );
+    }
+    if (st.isDirectory()) {
+      // A session or trace directory: the kallsyms saved in it.
+      const saved = findSavedKallsyms(path);
+      if (saved === null) {
+        throw new TtngError(
+          VIEW_KERNEL_SYMBOLS,
+          `--kernel-symbols: ${path} is a directory without a saved kallsyms file; give a kallsyms or System.map file`,
+        );
+      }
+      file = saved;
+    }
+  }
+  let table: KallsymsTable;
+  try {
+    table = loadKallsyms({ path: file });
+  } catch (e) {
+    if (e instanceof TtngError && e.code === SymbolsErrorCode.AddressesHidden && file !== PROC_KALLSYMS) {
+      throw new TtngError(
+        e.code,
+        `--kernel-symbols: every address in ${file} is 0: it was copied while the kernel hid symbol addresses (kernel.kptr_restrict); use a copy of /proc/kallsyms made as root with kernel.kptr_restrict at 0 or 1`,
+        { cause: e },
+      );
+    }
+    if (e instanceof TtngError) {
+      throw new TtngError(e.code, `--kernel-symbols: ${e.message}`, { cause: e });
+    }
+    throw new TtngError(
+      VIEW_KERNEL_SYMBOLS,
+      `--kernel-symbols: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { cause: e },
+    );
+  }
+  if (table.count === 0) {
+    throw new TtngError(
+      VIEW_KERNEL_SYMBOLS,
+      `--kernel-symbols: ${file} holds no symbol; give a kallsyms or System.map file`,
+    );
+  }
+  return kallsymsSymbolizer(table, buildNaming(table));
+}
+
+/**
+ * The view's symbol tables: per kernel trace, FILE, else the kallsyms saved with the trace, else
+ * /proc/kallsyms (a warning says the trace may come from another boot). Each file loads once.
+ */
+export function kernelSymbolsProvider(
+  file: string | null,
+  warn: (line: string) => void,
+): KernelSymbolsProvider {
+  const loaded = new Map<string, AddressSymbolizer>();
+  let warned = false;
+  return (trace: TraceRuntime): AddressSymbolizer => {
+    let path = file ?? findSavedKallsyms(trace.path);
+    if (path === null) {
+      path = PROC_KALLSYMS;
+      if (!warned) {
+        warned = true;
+        warn(
+          `ttng view: warning: no kallsyms file saved with the trace ${trace.path}: symbolizing with ${PROC_KALLSYMS}, which is wrong if the trace comes from another boot (give --kernel-symbols=FILE)`,
+        );
+      }
+    }
+    const key = resolve(path);
+    let s = loaded.get(key);
+    if (!s) {
+      s = loadForView(path);
+      loaded.set(key, s);
+    }
+    return s;
   };
 }
 

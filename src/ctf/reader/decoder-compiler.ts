@@ -305,6 +305,9 @@ class Gen {
   private readonly validate: boolean;
   /** > 0 while a merged bounds check covers the fields being generated. */
   private suppress = 0;
+  /** Text lines: arrays whose integer elements are followed by an annotation (index into `annotators`). */
+  private readonly annotated = new Map<IrFieldClass, number>();
+  private readonly annotators: ElementAnnotator[] = [];
 
   constructor(
     private opts: CompileOptions,
@@ -1011,6 +1014,7 @@ class Gen {
           );
         }
         this.field(elem, `${what}[]`, null);
+        this.annotateElement(fc, elem);
       } else if (arr) {
         this.field(elem, `${what}[]`, `${arr}[${i}] = `);
       } else if (mode === 'text') {
@@ -1032,6 +1036,19 @@ class Gen {
       isStatic && elemSize >= 0 && elemSize % elemAlign === 0
         ? this.afterFixed(aligned, fc.length * elemSize)
         : this.afterDynamic(aligned, elemSize);
+  }
+
+  /**
+   * After a printed element of an annotated array (TextLineScope.annotators): the annotator's
+   * bytes for the element's value. Only unsigned integers of 32 or 64 bits (addresses).
+   */
+  private annotateElement(fc: IrFieldClass, elem: IrFieldClass): void {
+    const k = this.annotated.get(fc);
+    if (k === undefined || !isIrInt(elem) || elem.isSigned || (elem.size !== 32 && elem.size !== 64)) return;
+    const a = this.newTmp();
+    this.emit(`const ${a} = A[${k}](${elem.size === 64 ? 'hi, lo' : '0, v'});`);
+    this.room(`${a}.length`);
+    this.emit(`out.set(${a}, o); o += ${a}.length;`);
   }
 
   /** Knowledge after `bits` bits from a position known as `k`. */
@@ -1171,6 +1188,12 @@ class Gen {
       if (spec.scopeNames) this.put(`${sc.name} = `);
       this.emit(`sl = ob === null ? null : ob.${sc.slots};`);
       this.opts = { ...this.opts, printNames: sc.printNames };
+      if (sc.annotators) {
+        for (const [afc, fn] of sc.annotators) {
+          this.annotated.set(afc, this.annotators.length);
+          this.annotators.push(fn);
+        }
+      }
       this.field(sc.fc, sc.name, null);
     }
     this.room('1');
@@ -1213,12 +1236,13 @@ class Gen {
     const tail = mode === 'text' ? ['st.p = p; st.o = o; return 0;'] : ['st.p = p; return 0;'];
     const body = [...head.map((l) => `  ${l}`), ...this.lines, ...tail.map((l) => `  ${l}`)].join('\n');
     const src = `return function ${mode}Scope(st) {\n${body}\n};`;
-    const factory = new Function('H', 'K', 'S', src) as (
+    const factory = new Function('H', 'K', 'S', 'A', src) as (
       h: typeof HELPERS,
       k: Uint8Array[],
       s: string[],
+      a: ElementAnnotator[],
     ) => ScopeFn;
-    return factory(HELPERS, this.consts, this.strs);
+    return factory(HELPERS, this.consts, this.strs, this.annotators);
   }
 }
 
@@ -1233,7 +1257,17 @@ export interface TextLineScope {
   readonly printNames: boolean;
   /** Which string slots of the event object (st.obj) the scope uses. */
   readonly slots: 'common' | 'spec' | 'payload';
+  /**
+   * Arrays or sequences of this scope (their field classes) whose unsigned 32/64-bit integer
+   * elements are each followed by the bytes their annotator returns (`ttng view
+   * --kernel-symbols`: ` <symbol+0x10>` after a `callstack_kernel` address). The annotator gets
+   * the value as unsigned 32-bit halves and must return bytes it keeps (no copy is made).
+   */
+  readonly annotators?: ReadonlyMap<IrFieldClass, ElementAnnotator>;
 }
+
+/** Bytes printed after an array element: `(high 32 bits, low 32 bits) => bytes`. */
+export type ElementAnnotator = (hi: number, lo: number) => Uint8Array;
 
 export interface TextLineSpec {
   /** Bytes printed first (trace fields, event name: constant per event record class). */

@@ -24,6 +24,7 @@ export {
   byteStringToText,
   compileScope,
   compileTextLine,
+  type ElementAnnotator,
   fixedSizeBits,
   type ScopeFn,
   scopeIsPrinted,

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { babeltrace2Path, CLI_PATH } from '../../helpers/paths.js';
+import { expectedSymbols, printedFrames, withoutSymbols } from '../../view/kernel-symbols-expect.js';
 import { cleanupKernelLeftovers, globalTracefsState, liveTracefsUnavailable } from './helpers.js';
 
 const bt2 = babeltrace2Path();
@@ -301,6 +302,68 @@ test('callstack_kernel: each event carries its kernel stack, taken by the stackt
   }
   // A stack can be lost with its buffer space, never in a small run like this one.
   assert.equal(withStack, lines.length, 'every sched_switch has its stack');
+});
+
+test('callstack_kernel: DIR/kallsyms is saved, and `ttng view --kernel-symbols DIR` prints the symbols `ttng symbols lookup` gives', {
+  skip,
+  timeout: 90_000,
+}, (t) => {
+  if (!kallsymsRange('__schedule')) {
+    t.skip('/proc/kallsyms hides addresses here');
+    return;
+  }
+  const dir = join(work, 'cs-symbols');
+  const r = ttng([
+    'record',
+    '-k',
+    'sched_switch',
+    '-c',
+    'tid,callstack_kernel',
+    '-o',
+    dir,
+    '--',
+    'sleep',
+    '0.1',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const saved = join(dir, 'kallsyms');
+  assert.ok(existsSync(saved), 'the session directory holds kallsyms');
+  assert.deepEqual(
+    readdirSync(join(dir, 'kernel'))
+      .filter((f) => !f.startsWith('channel0_'))
+      .sort(),
+    ['index', 'metadata'],
+  );
+  // babeltrace2 reads the session directory, kallsyms file included, without a word.
+  const bt = spawnSync(bt2!, [dir], { encoding: 'latin1', maxBuffer: 1 << 28 });
+  assert.equal(bt.status, 0, bt.stderr);
+  assert.equal(bt.stderr, '');
+  const viewCmd = (args: string[]) =>
+    spawnSync(process.execPath, [CLI_PATH, 'view', ...args], { encoding: 'latin1', maxBuffer: 1 << 28 });
+  const plain = viewCmd([dir]);
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.ok(plain.stdout === bt.stdout, 'ttng view without the option prints what babeltrace2 prints');
+  const v = viewCmd(['--kernel-symbols', dir]);
+  assert.equal(v.status, 0, v.stderr);
+  assert.equal(v.stderr, '', 'the saved kallsyms is used: no warning');
+  assert.ok(withoutSymbols(v.stdout) === bt.stdout, 'the option only adds the symbols');
+  const frames = printedFrames(v.stdout);
+  assert.ok(frames.length > 0, 'frames are printed');
+  const expected = expectedSymbols(
+    saved,
+    frames.map((f) => f.address),
+  );
+  for (const f of frames) assert.equal(f.symbol, expected.get(f.address), `0x${f.address}`);
+  // Plausible stacks: a sched_switch comes from the scheduler, its probe is the innermost frame.
+  let switches = 0;
+  for (const line of v.stdout.split('\n')) {
+    if (!line.includes(' sched_switch: ')) continue;
+    switches++;
+    const names = printedFrames(line).map((f) => f.symbol.replace(/[+-]0x.*$/, ''));
+    assert.ok(names.includes('__schedule') || names.includes('schedule'), `no __schedule in ${line}`);
+    assert.equal(names[0], 'trace_event_raw_event_sched_switch', line);
+  }
+  assert.ok(switches > 0);
 });
 
 test('--userspace-probe elf: one record per call of a libc function, probes removed afterwards', {
