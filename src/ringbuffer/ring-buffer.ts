@@ -206,6 +206,8 @@ export class RingBuffer {
   readonly discardedOff: number;
   /** Float64 index of sub-buffer 0's packet_seq_num slot. */
   private readonly seqBase: number;
+  /** Consumer: packet_seq_num of the sub-buffer the last `oldestFull` scan chose. */
+  private scanSeq = -1;
 
   private constructor(
     sab: SharedArrayBuffer,
@@ -497,29 +499,42 @@ export class RingBuffer {
    * The oldest full sub-buffer, now owned by the caller (state Reading), or -1. Oldest = lowest
    * packet_seq_num: in overwrite mode the producer may have taken some back, so ring order alone
    * is not enough.
+   *
+   * One scan is not enough either: it reads the states one at a time, so a sub-buffer seen Writing
+   * early in the scan can be closed, and the next one filled and closed, before the scan ends; that
+   * scan returns packet n+1 and the next call packet n (a preempted consumer, a fast producer). In
+   * overwrite mode the chosen sub-buffer can also be reused for a newer packet before the exchange.
+   * So the choice is checked once the packet is held and cannot change: every older packet was
+   * closed before it (the producer closes packets in order), so a scan now sees each older one
+   * that is still unread as Full, and the held packet is the oldest when that scan finds none.
    */
   acquireFull(): number {
     for (;;) {
-      let best = -1;
-      let bestSeq = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < this.numSubbuf; i++) {
-        if (this.state(i) === SubbufState.Full) {
-          const s = this.f64[this.seqBase + i]!;
-          if (s < bestSeq) {
-            bestSeq = s;
-            best = i;
-          }
+      const best = this.oldestFull();
+      if (best < 0) return -1;
+      // The producer took it back meanwhile (overwrite mode): look again.
+      if (!this.tryAcquire(best)) continue;
+      const seq = this.seqNumOf(best);
+      if (this.oldestFull() < 0 || this.scanSeq > seq) return best;
+      this.release(best, false);
+    }
+  }
+
+  /** The full sub-buffer with the lowest packet_seq_num in one scan, or -1 (its seq num in `scanSeq`). */
+  private oldestFull(): number {
+    let best = -1;
+    let bestSeq = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.numSubbuf; i++) {
+      if (this.state(i) === SubbufState.Full) {
+        const s = this.f64[this.seqBase + i]!;
+        if (s < bestSeq) {
+          bestSeq = s;
+          best = i;
         }
       }
-      if (best < 0) return -1;
-      const idx = STATE_BASE_I32 + 2 * best;
-      if (
-        Atomics.compareExchange(this.ctl, idx, SubbufState.Full, SubbufState.Reading) === SubbufState.Full
-      ) {
-        return best;
-      }
-      // The producer took it back meanwhile (overwrite mode): look again.
     }
+    this.scanSeq = bestSeq;
+    return best;
   }
 
   /** All full sub-buffers, oldest first (snapshot). Not acquired. */
