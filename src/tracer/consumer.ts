@@ -381,9 +381,15 @@ export class Consumer {
       const out: Stream = { ...s, fd: -1, indexFd: -1, offsetBytes: 0, packets: 0 };
       this.openStreamFiles(out, dir);
       const rb = s.rb;
+      let lastSeq = -1;
       for (const i of rb.listFull()) {
+        const seq = rb.seqNumOf(i);
         if (!rb.tryAcquire(i)) continue;
         try {
+          // Overwrite mode: the producer may have reused it for a newer packet since the list;
+          // copying that one here would put packets out of order.
+          if (rb.seqNumOf(i) !== seq || seq <= lastSeq) continue;
+          lastSeq = seq;
           // A copy, trimmed like a consumed packet: the buffer itself stays as the producer left it.
           const start = rb.subbufStart(i);
           const content = rb.contentSizeBytes(i);
