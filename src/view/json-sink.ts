@@ -12,6 +12,15 @@ import {
   type StreamCursor,
   type TraceRuntime,
 } from '../ctf/reader/index.js';
+import {
+  type DebugInfoFields,
+  debugInfoFieldsOf,
+  LTTNG_UST_PREFIX,
+  payloadFromValues,
+  type TraceDebugInfo,
+  valueToBig,
+  withDebugInfo,
+} from './debug-info.js';
 import { type KernelStackAnnotator, withCallstackSymbols } from './kernel-symbols.js';
 import { discardedWarning, type SinkIo, wallSeconds } from './text-sink.js';
 
@@ -49,7 +58,12 @@ export class JsonSink {
     private readonly io: SinkIo,
     /** `--kernel-symbols`: the annotators of the kernel traces that record callstack_kernel. */
     private readonly annotators: ReadonlyMap<TraceRuntime, KernelStackAnnotator> | null = null,
+    /** `--debug-info`: the state of a trace (one per trace, made on first use). */
+    private readonly debugInfo: ((trace: TraceRuntime) => TraceDebugInfo) | null = null,
   ) {}
+
+  /** `--debug-info`: per stream class, where `ip` and `vpid` are (null: not compatible). */
+  private readonly dbgFields = new Map<unknown, DebugInfoFields | null>();
 
   onPacket(c: StreamCursor): unknown {
     const rt = c.packetStreamClass;
@@ -99,10 +113,33 @@ export class JsonSink {
         o.specific_context = withCallstackSymbols(o.specific_context, annotator);
     }
     if (ev.payloadPrinted) o.payload = this.run(st, m.evPayloadBits, ev.valuesPayload());
+    if (this.debugInfo !== null) this.addDebugInfo(o, sc.trace, sc.sc, ev.ec.name);
     const line = `${toJson(o)}\n`;
     this.chunks.push(line);
     this.size += line.length;
     if (this.size >= FLUSH_AT) this.flush();
+  }
+
+  /** `debug_info` last in the common context, after the event's own state change (if any). */
+  private addDebugInfo(
+    o: Record<string, unknown>,
+    trace: TraceRuntime,
+    sc: Parameters<typeof debugInfoFieldsOf>[0],
+    name: string,
+  ): void {
+    let f = this.dbgFields.get(sc);
+    if (f === undefined) {
+      f = debugInfoFieldsOf(sc);
+      this.dbgFields.set(sc, f);
+    }
+    const ctx = o.common_context;
+    if (f === null || ctx === null || typeof ctx !== 'object') return;
+    const c = ctx as Record<string, unknown>;
+    const vpid = Number(c.vpid);
+    const ip = valueToBig(c.ip) ?? 0n;
+    const state = this.debugInfo!(trace);
+    if (name.startsWith(LTTNG_UST_PREFIX)) state.onStateEvent(name, vpid, payloadFromValues(o.payload));
+    o.common_context = withDebugInfo(c, state.resolve(vpid, ip));
   }
 
   discarded(m: MsgRecord): void {

@@ -13,6 +13,7 @@ import {
   type TraceRuntime,
 } from '../ctf/reader/index.js';
 import { CountSink } from './count-sink.js';
+import { DebugInfoText, TraceDebugInfo } from './debug-info.js';
 import { JsonSink } from './json-sink.js';
 import { hasKernelCallstack, KernelStackAnnotator } from './kernel-symbols.js';
 import { type SinkIo, TextSink } from './text-sink.js';
@@ -41,7 +42,17 @@ export function runView(
   const annotators = counting ? null : kernelAnnotators(traces, options, io);
   let streams = 0;
   for (const t of traces) streams += t.streams.length;
-  const text = options.format === 'text' ? new TextSink(options.text, io, streams, annotators) : null;
+  const dbg = counting ? undefined : options.debugInfo;
+  const text =
+    options.format === 'text'
+      ? new TextSink(
+          options.text,
+          io,
+          streams,
+          annotators,
+          dbg ? new DebugInfoText(dbg, options.text.names.context) : null,
+        )
+      : null;
   const mux = createMuxer(host, traces, {
     keepBytes: !counting,
     eventObjects: text !== null,
@@ -70,7 +81,7 @@ export function runView(
     io.write(sink.render());
     return { events };
   }
-  const sink = text ?? new JsonSink(io, annotators);
+  const sink = text ?? new JsonSink(io, annotators, dbg ? jsonDebugInfo(dbg) : null);
   const onPacket = (c: MuxInput['cursor']): unknown => sink.onPacket(c);
   for (const inp of mux.inputs) inp.cursor.onPacket = onPacket;
   try {
@@ -88,6 +99,19 @@ export function runView(
     mux.close();
   }
   return { events };
+}
+
+/** `--debug-info`, JSON output: one state per trace. */
+function jsonDebugInfo(opts: NonNullable<ViewOptions['debugInfo']>): (trace: TraceRuntime) => TraceDebugInfo {
+  const states = new Map<TraceRuntime, TraceDebugInfo>();
+  return (trace) => {
+    let s = states.get(trace);
+    if (!s) {
+      s = new TraceDebugInfo(opts);
+      states.set(trace, s);
+    }
+    return s;
+  };
 }
 
 /**

@@ -20,6 +20,7 @@ import type {
   TraceRuntime,
 } from '../ctf/reader/index.js';
 import { compileTextLine, DecodeStatus, MsgType, TEXT_SLACK, wnano, wudec } from '../ctf/reader/index.js';
+import { CAP, type DebugInfoText, type TextPlan } from './debug-info.js';
 import type { KernelStackAnnotator } from './kernel-symbols.js';
 import { callstackArrayOf } from './kernel-symbols.js';
 import type { TextOptions } from './view-options.js';
@@ -146,6 +147,8 @@ export class TextSink {
     inputs = 1,
     /** `--kernel-symbols`: the annotators of the kernel traces that record callstack_kernel. */
     private readonly annotators: ReadonlyMap<TraceRuntime, KernelStackAnnotator> | null = null,
+    /** `--debug-info`: the states of the traces and the lines' plans. */
+    private readonly debugInfo: DebugInfoText | null = null,
   ) {
     this.print = { payloadNames: opts.names.payload, contextNames: opts.names.context };
     this.wall = new WallClock(opts);
@@ -153,6 +156,7 @@ export class TextSink {
     this.mem = new Uint8Array(OUT_BYTES + 2 * inputs * regionBytes);
     this.dv = new DataView(this.mem.buffer);
     this.plain = !opts.names.header && !opts.clockCycles;
+    this.plans = debugInfo ? new Map() : null;
     this.lines = {
       mem: this.mem,
       regionBase: OUT_BYTES,
@@ -162,10 +166,18 @@ export class TextSink {
     };
   }
 
+  /** `--debug-info`: the plans of the event record classes that get a `debug_info` member. */
+  private readonly plans: Map<EventRuntime, TextPlan> | null;
+
   /** The line function of an event record class (everything after the timestamp). */
   private compileLine(ev: EventRuntime): ScopeFn {
     const sc = ev.sc;
     const names = this.opts.names;
+    // The insertion point is the end of the common context's text: it must be printed.
+    const plan = sc.commonPrinted
+      ? (this.debugInfo?.plan(sc.trace, sc.sc, ev.ec.name, ev.ec.payload) ?? null)
+      : null;
+    if (plan !== null) this.plans!.set(ev, plan);
     const annotator = this.annotators?.get(sc.trace);
     const annotate = (fc: IrFieldClass | null): { annotators?: Map<IrFieldClass, ElementAnnotator> } => {
       const arr = annotator ? callstackArrayOf(fc) : null;
@@ -183,6 +195,7 @@ export class TextSink {
           printNames: names.context,
           slots: 'common',
           ...annotate(sc.sc.eventCommonContext),
+          ...(plan ? plan.common : {}),
         },
         {
           fc: ev.ec.specContext,
@@ -198,6 +211,7 @@ export class TextSink {
           printed: ev.payloadPrinted,
           printNames: names.payload,
           slots: 'payload',
+          ...(plan?.payload ? { captures: plan.payload } : {}),
         },
       ],
     });
@@ -392,6 +406,13 @@ export class TextSink {
 
   /** Prints an event record: its timestamp, then its line (formatted while it was decoded). */
   event(r: MsgRecord): void {
+    if (this.plans !== null) {
+      const plan = this.plans.get(r.ev!);
+      if (plan !== undefined && r.obj !== null) {
+        this.eventWithDebugInfo(r, plan);
+        return;
+      }
+    }
     const ls = r.lineStart;
     const le = r.lineEnd;
     const len = le - ls;
@@ -420,6 +441,55 @@ export class TextSink {
     else mem.set(buf.subarray(ls, le), this.o);
     this.o += len;
     if (this.o >= FLUSH_AT) this.flush();
+  }
+
+  /**
+   * `--debug-info`: the line with `debug_info` inserted before the closing ` }` of the common
+   * context (the state is updated first: events are printed in babeltrace2's order).
+   */
+  private eventWithDebugInfo(r: MsgRecord, plan: TextPlan): void {
+    const obj = r.obj!;
+    const ins = plan.insertion(obj.caps, obj.strs);
+    const ls = r.lineStart;
+    const le = r.lineEnd;
+    const at = ls + obj.caps[CAP.end]! - 2;
+    const buf = r.lineBuf!;
+    const len = le - ls + ins.length;
+    if (this.o + len + PREFIX_MAX > OUT_BYTES) {
+      this.flush();
+      if (len + PREFIX_MAX > OUT_BYTES) {
+        if (r.ev!.sc.clock !== null) this.timestampEvent(r);
+        this.flush();
+        this.io.write(buf.subarray(ls, at));
+        this.io.write(ins);
+        this.io.write(buf.subarray(at, le));
+        return;
+      }
+    }
+    this.stamp(r);
+    const mem = this.mem;
+    mem.set(buf.subarray(ls, at), this.o);
+    this.o += at - ls;
+    mem.set(ins, this.o);
+    this.o += ins.length;
+    mem.set(buf.subarray(at, le), this.o);
+    this.o += le - at;
+    if (this.o >= FLUSH_AT) this.flush();
+  }
+
+  /** The timestamp and delta of an event record (event() has the same code inline: hot path). */
+  private stamp(r: MsgRecord): void {
+    if (r.ev!.sc.clock !== null) {
+      const sec = r.sec;
+      if (
+        this.plain &&
+        r.tsState === 1 &&
+        sec >= 0 &&
+        (this.opts.clockSeconds || sec === this.cachedSec || this.cacheWall(sec))
+      ) {
+        this.plainTimestamp(sec, r.nsec);
+      } else this.timestampEvent(r);
+    }
   }
 
   /** A line larger than the output region: written on its own. */

@@ -4,6 +4,7 @@
  * than `all`/`none` hides the defaults.
  */
 import { TtngError } from '../errors.js';
+import type { DebugInfoOptions } from './debug-info.js';
 import type { KernelSymbolsProvider } from './kernel-symbols.js';
 
 export interface NameFlags {
@@ -48,6 +49,12 @@ export interface ViewOptions {
    * a `callstack_kernel_symbols` array (JSON). Absent: babeltrace2's output, unchanged.
    */
   readonly kernelSymbols?: KernelSymbolsProvider;
+  /**
+   * `--debug-info`: a `debug_info = { bin, func, src }` member at the end of the common context
+   * of user-space events that record `ip` and `vpid` (babeltrace2's debug-info filter, from ELF
+   * symbols only). Absent: babeltrace2's output without the filter, unchanged.
+   */
+  readonly debugInfo?: DebugInfoOptions;
 }
 
 export class ViewOptionError extends TtngError {

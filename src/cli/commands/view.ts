@@ -19,6 +19,7 @@ import type { EntryKind, ReaderHost, TraceRuntime } from '../../ctf/reader/index
 import { TtngError } from '../../errors.js';
 import {
   buildNaming,
+  ElfFile,
   type KallsymsTable,
   LookupStatus,
   loadKallsyms,
@@ -26,7 +27,9 @@ import {
   SymbolLookup,
   type SymbolNaming,
   SymbolsErrorCode,
+  SymbolType,
 } from '../../symbols/index.js';
+import type { DebugBinary, DebugInfoHost } from '../../view/debug-info.js';
 import type { AddressSymbolizer, KernelSymbolsProvider } from '../../view/kernel-symbols.js';
 import { runView } from '../../view/run-view.js';
 import type { SinkIo } from '../../view/text-sink.js';
@@ -55,6 +58,12 @@ Options:
                            trace:procname, trace:vpid, loglevel, emf, callsite, all, none
   --output-format=FORMAT   text (default) or json (one JSON object per event and line)
   --count                  print the number of events per event name instead of the events
+  --debug-info             add debug_info = { bin, func, src } to the common context of
+                           user-space events with ip and vpid contexts (babeltrace2's
+                           --debug-info, from ELF symbols: src stays empty, see docs/view.md)
+  --debug-info-full-path   full paths in bin (implies --debug-info)
+  --debug-info-target-prefix=DIR
+                           read the binaries under DIR (implies --debug-info)
   --kernel-symbols[=FILE]  after each callstack_kernel address of a kernel trace, print its
                            symbol: " <name+0xOFF>" (" <?>": no symbol). FILE: a kallsyms or
                            System.map file; default: the kallsyms file ttng record saved with
@@ -190,6 +199,9 @@ export function parseViewArgs(args: string[]): { inputs: string[]; options: View
         fields: { type: 'string', short: 'f', multiple: true },
         'output-format': { type: 'string' },
         count: { type: 'boolean' },
+        'debug-info': { type: 'boolean' },
+        'debug-info-full-path': { type: 'boolean' },
+        'debug-info-target-prefix': { type: 'string' },
       },
     });
   }
@@ -233,6 +245,15 @@ export function parseViewArgs(args: string[]): { inputs: string[]; options: View
       clockOffsetNs:
         v['clock-offset-ns'] !== undefined ? parseBigInt('clock-offset-ns', v['clock-offset-ns']) : 0n,
       ...(ks.on ? { kernelSymbols: kernelSymbolsProvider(ks.file, (l) => stdio.warn(l)) } : {}),
+      ...(v['debug-info'] || v['debug-info-full-path'] || v['debug-info-target-prefix'] !== undefined
+        ? {
+            debugInfo: {
+              fullPath: v['debug-info-full-path'] ?? false,
+              targetPrefix: v['debug-info-target-prefix'] ?? null,
+              host: elfDebugInfoHost((l) => stdio.warn(l)),
+            },
+          }
+        : {}),
     },
   };
 }
@@ -362,6 +383,85 @@ export function kernelSymbolsProvider(
       loaded.set(key, s);
     }
     return s;
+  };
+}
+
+/** .symtab STT_FUNC symbols sorted by value (then file order), for nearest-function lookups. */
+function functionTable(elf: ElfFile): { values: bigint[]; names: string[] } {
+  const funcs = elf
+    .symbols()
+    .filter((s) => s.type === SymbolType.Func)
+    .map((s, i) => ({ s, i }));
+  funcs.sort((a, b) => (a.s.value < b.s.value ? -1 : a.s.value > b.s.value ? 1 : a.i - b.i));
+  return { values: funcs.map((f) => f.s.value), names: funcs.map((f) => f.s.name) };
+}
+
+/**
+ * babeltrace2's is_build_id_matching: the first note of every SHT_NOTE section that is a GNU
+ * build ID note must start with the recorded bytes, and there must be one.
+ */
+function buildIdMatches(elf: ElfFile, id: Uint8Array): boolean {
+  let matched = false;
+  const firsts = new Map<string, boolean>();
+  for (const n of elf.notes()) {
+    if (n.section === '' || firsts.has(n.section)) continue;
+    firsts.set(n.section, true);
+    if (n.name !== 'GNU' || n.type !== 3) continue;
+    if (id.length === 0 || n.desc.length < id.length) return false;
+    for (let i = 0; i < id.length; i++) if (n.desc[i] !== id[i]) return false;
+    matched = true;
+  }
+  return matched;
+}
+
+/** `--debug-info`: binaries read with src/symbols (a file that is not ELF counts as missing). */
+export function elfDebugInfoHost(warn: (line: string) => void): DebugInfoHost {
+  return {
+    open(path: string): DebugBinary | null {
+      let elf: ElfFile;
+      try {
+        elf = ElfFile.parse(new Uint8Array(readFileSync(path)), path);
+      } catch {
+        return null;
+      }
+      if (elf.section('.debug_info') !== undefined) {
+        warn(
+          `ttng view: --debug-info: ${path} has DWARF debugging information, which ttng does not read: its func comes from ELF symbols and src stays empty (babeltrace2 prints DWARF's)`,
+        );
+      }
+      let table: { values: bigint[]; names: string[] } | null = null;
+      return {
+        buildIdMatches: (id) => {
+          try {
+            return buildIdMatches(elf, id);
+          } catch {
+            return false;
+          }
+        },
+        nearestFunction(addr: bigint) {
+          if (table === null) {
+            try {
+              table = functionTable(elf);
+            } catch {
+              table = { values: [], names: [] };
+            }
+          }
+          const v = table.values;
+          // Last index with value <= addr, then back to the first of its equal values.
+          let lo = 0;
+          let hi = v.length;
+          while (lo < hi) {
+            const mid = (lo + hi) >>> 1;
+            if (v[mid]! <= addr) lo = mid + 1;
+            else hi = mid;
+          }
+          if (lo === 0) return null;
+          let i = lo - 1;
+          while (i > 0 && v[i - 1] === v[i]) i--;
+          return { name: table.names[i]!, value: v[i]! };
+        },
+      };
+    },
   };
 }
 

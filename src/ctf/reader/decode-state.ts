@@ -10,6 +10,13 @@ export interface EventSlots {
   readonly common: StringSlots;
   readonly spec: StringSlots;
   readonly payload: StringSlots;
+  /**
+   * Text lines: what the line function captured for the printer (TextLineScope.captures and
+   * endMark), read when the event is printed (after the decoding of later events).
+   */
+  readonly caps: Float64Array;
+  /** Text lines: the strings the line function captured (TextLineScope.captures). */
+  readonly strs: string[];
 }
 
 import type { Regs } from './text-helpers.js';

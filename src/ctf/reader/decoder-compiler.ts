@@ -308,6 +308,8 @@ class Gen {
   /** Text lines: arrays whose integer elements are followed by an annotation (index into `annotators`). */
   private readonly annotated = new Map<IrFieldClass, number>();
   private readonly annotators: ElementAnnotator[] = [];
+  /** Text lines: integer fields whose values go to the event object's caps (TextLineScope.captures). */
+  private readonly captured = new Map<IrFieldClass, number>();
 
   constructor(
     private opts: CompileOptions,
@@ -656,7 +658,7 @@ class Gen {
         this.floatField(fc, what, target);
         return;
       case 'string':
-        this.stringField(what, target);
+        this.stringField(what, target, fc);
         return;
       case 'struct':
         this.structField(fc, what, target);
@@ -688,8 +690,24 @@ class Gen {
     this.readInt(fc.size, fc.byteOrder, fc.isSigned);
     this.storeInt(fc);
     if (this.checking) this.meaningAndClock(fc, what);
-    if (mode === 'text' && fc.inIr) this.printInt(fc);
-    else if (mode === 'values' && fc.inIr && target !== null) this.emit(`${target}${this.valueOfInt(fc)};`);
+    if (mode === 'text' && fc.inIr) {
+      const k = this.captured.get(fc);
+      if (k !== undefined) this.captureInt(fc, k);
+      this.printInt(fc);
+    } else if (mode === 'values' && fc.inIr && target !== null) this.emit(`${target}${this.valueOfInt(fc)};`);
+  }
+
+  /** TextLineScope.captures: the value (before printing, which may mask it) into ob.caps. */
+  private captureInt(fc: IrInt, k: number): void {
+    if (this.loops.length > 0) {
+      // An array element (a build ID's bytes): element i at k + i, as long as caps has room.
+      const i = this.loops[this.loops.length - 1]!;
+      if (fc.size <= 32)
+        this.emit(`if (ob !== null && ${k} + ${i} < ${CAPS_LENGTH}) ob.caps[${k} + ${i}] = v;`);
+      return;
+    }
+    if (fc.size <= 32) this.emit(`if (ob !== null) ob.caps[${k}] = v;`);
+    else this.emit(`if (ob !== null) { ob.caps[${k}] = hi; ob.caps[${k + 1}] = lo; }`);
   }
 
   private floatField(fc: IrFieldClass & { type: 'float' }, what: string, target: string | null): void {
@@ -800,8 +818,17 @@ class Gen {
     this.staticUsed = 0;
   }
 
-  private stringField(what: string, target: string | null): void {
+  private stringField(what: string, target: string | null, fc?: IrFieldClass): void {
     this.align(8);
+    const k = fc && this.mode === 'text' ? this.captured.get(fc) : undefined;
+    if (k !== undefined) {
+      // TextLineScope.captures: the string's bytes, decoded once the line is done with them.
+      const start = this.newTmp();
+      this.emit(`const ${start} = p >>> 3;`);
+      this.stringField(what, target);
+      this.emit(`if (ob !== null) ob.strs[${k}] = H.utf8.decode(u8.subarray(${start}, (p >>> 3) - 1));`);
+      return;
+    }
     if (this.mode === 'text' && this.loops.length === 0) {
       this.textStringFast(what);
       return;
@@ -1194,7 +1221,9 @@ class Gen {
           this.annotators.push(fn);
         }
       }
+      if (sc.captures) for (const [cfc, k] of sc.captures) this.captured.set(cfc, k);
       this.field(sc.fc, sc.name, null);
+      if (sc.endMark !== undefined) this.emit(`if (ob !== null) ob.caps[${sc.endMark}] = o - st.o0;`);
     }
     this.room('1');
     this.put('\n');
@@ -1264,7 +1293,24 @@ export interface TextLineScope {
    * the value as unsigned 32-bit halves and must return bytes it keeps (no copy is made).
    */
   readonly annotators?: ReadonlyMap<IrFieldClass, ElementAnnotator>;
+  /**
+   * Integer fields of this scope whose values the line stores in the event object's caps at the
+   * given index (`ttng view --debug-info`: ip and vpid, used when the event is printed): 32 bits
+   * or less: caps[k] = the value; more: caps[k] = high 32 bits, caps[k + 1] = low 32 bits
+   * (unsigned halves; a signed value's high half as read); an element of an array of 32-bit or
+   * smaller integers: caps[k + i] = element i (while k + i < CAPS_LENGTH); a string: strs[k].
+   * Only with event objects.
+   */
+  readonly captures?: ReadonlyMap<IrFieldClass, number>;
+  /**
+   * Index in the event object's caps where the line stores the offset, from the line's start,
+   * just after this scope's text (`--debug-info` inserts a member before the closing ` }`).
+   */
+  readonly endMark?: number;
 }
+
+/** Length of EventSlots.caps. */
+export const CAPS_LENGTH = 64;
 
 /** Bytes printed after an array element: `(high 32 bits, low 32 bits) => bytes`. */
 export type ElementAnnotator = (hi: number, lo: number) => Uint8Array;

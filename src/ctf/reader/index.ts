@@ -22,6 +22,7 @@ export type { IrEventClass, IrFieldClass, IrStreamClass, IrTraceClass } from './
 export { DecodeState, DecodeStatus } from './decode-state.js';
 export {
   byteStringToText,
+  CAPS_LENGTH,
   compileScope,
   compileTextLine,
   type ElementAnnotator,

@@ -15,6 +15,9 @@ export const INSTANCE_PREFIX = 'ttng-';
 
 const INSTANCE_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
 
+/** For a 1 ms synchronous wait (Atomics.wait on a word nobody notifies). */
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+
 export interface InstanceOptions {
   /** Sub-buffer ("page") size in KiB: a power of two, 4..512 on 6.x kernels. Default 4. */
   readonly subbufSizeKb?: number;
@@ -169,6 +172,11 @@ export class TracefsInstance {
         mkdirSync(dir);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' && attempt > 0 && attempt < 8) {
+          // Ours, removed by a concurrent sweep and not gone yet: wait for the kernel to finish.
+          Atomics.wait(SLEEPER, 0, 0, 1);
+          continue;
+        }
         if (code === 'EEXIST') {
           throw new KernelError(
             KernelErrorCode.InstanceBusy,
@@ -183,8 +191,10 @@ export class TracefsInstance {
       try {
         fd = openSync(join(dir, 'free_buffer'), 'r');
       } catch (e) {
-        // Another ttng's sweep removed it between mkdir and open: try once more.
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT' && attempt === 0) continue;
+        // Another ttng's sweep removed it between mkdir and open (ENOENT, or ENODEV while the
+        // kernel tears it down): make it again; the sweeps of concurrent starts are short.
+        const code = (e as NodeJS.ErrnoException).code;
+        if ((code === 'ENOENT' || code === 'ENODEV') && attempt < 8) continue;
         throw new KernelError(KernelErrorCode.Tracefs, `cannot open ${dir}/free_buffer`, { cause: e });
       }
       try {
@@ -306,7 +316,8 @@ export class TracefsInstance {
       rmdirSync(this.dir);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') {
+      // ENOENT, ENODEV: another ttng's sweep removed it once free_buffer was closed: gone, as wanted.
+      if (code !== 'ENOENT' && code !== 'ENODEV') {
         throw new KernelError(
           KernelErrorCode.Tracefs,
           `cannot remove the tracefs instance ${this.dir} (${code}): a descriptor of it is still open; the next ttng start removes it`,
