@@ -51,8 +51,19 @@ function rng(seed: number): () => number {
 
 const WORDS = ['hello', 'world', 'request', 'GET /index.html', 'db.query', '', 'cache miss', 'tick'];
 
-/** Writes a user-space-layout trace of `events` events under `dir`. */
-export function writeUstTrace(dir: string, events: number, cpus = 4): void {
+/**
+ * Writes a user-space-layout trace of `events` events under `dir`. Consecutive events are
+ * `1 + (random % tsSpreadNs)` ns apart, or `random % tsSpreadNs` with `ties` (events of
+ * different streams at the same time: the muxer's tie-breaking).
+ */
+export function writeUstTrace(
+  dir: string,
+  events: number,
+  cpus = 4,
+  opts: { tsSpreadNs?: number; ties?: boolean } = {},
+): void {
+  const spread = opts.tsSpreadNs ?? 2000;
+  const minStep = opts.ties ? 0 : 1;
   fs.mkdirSync(dir, { recursive: true });
   const w = createTraceWriter({
     sink: createDirectorySink(dir, fs),
@@ -78,7 +89,7 @@ export function writeUstTrace(dir: string, events: number, cpus = 4): void {
   const r = rng(42);
   let ts = 1_000_000_000;
   for (let i = 0; i < events; i++) {
-    ts += 1 + (r() % 2000);
+    ts += minStep + (r() % spread);
     const cpu = r() % cpus;
     const hi = Math.floor(ts / 4294967296);
     const lo = ts % 4294967296;

@@ -44,6 +44,7 @@ const LOG_LEVEL_NAMES = [
 ];
 
 const FLUSH_AT = 1 << 20;
+const copyWithin = Uint8Array.prototype.copyWithin;
 const NS = 1_000_000_000;
 
 function latin1(s: string): number[] {
@@ -135,10 +136,17 @@ export class TextSink {
   private readonly ts: NsTime = { sec: 0, nsec: 0 };
   /** The common case: `[time] (+delta) ` without names, cycles or fallbacks. */
   private readonly plain: boolean;
+  /** opts.clockSeconds and opts.delta (read per event). */
+  private readonly clockSeconds: boolean;
+  private readonly delta: boolean;
   /** Cached `[HH:MM:SS.` (or date) of `cachedSec` as little-endian words (see cacheWall). */
   private cachedSec = Number.NaN;
   private cachedWords = new Uint32Array(8);
   private cachedLen = 0;
+  /** The first three of cachedWords (the whole prefix without --clock-date). */
+  private cachedW0 = 0;
+  private cachedW1 = 0;
+  private cachedW2 = 0;
 
   constructor(
     private readonly opts: TextOptions,
@@ -156,6 +164,8 @@ export class TextSink {
     this.mem = new Uint8Array(OUT_BYTES + 2 * inputs * regionBytes);
     this.dv = new DataView(this.mem.buffer);
     this.plain = !opts.names.header && !opts.clockCycles;
+    this.clockSeconds = opts.clockSeconds;
+    this.delta = opts.delta;
     this.plans = debugInfo ? new Map() : null;
     this.lines = {
       mem: this.mem,
@@ -423,21 +433,22 @@ export class TextSink {
         return;
       }
     }
-    if (r.ev!.sc.clock !== null) {
-      const sec = r.sec;
-      if (
-        this.plain &&
-        r.tsState === 1 &&
-        sec >= 0 &&
-        (this.opts.clockSeconds || sec === this.cachedSec || this.cacheWall(sec))
-      ) {
-        this.plainTimestamp(sec, r.nsec);
-      } else this.timestampEvent(r);
-    }
+    // tsState is 0 exactly when the stream class has no clock (an event record then has none).
+    const ts = r.tsState;
+    const sec = r.sec;
+    if (
+      ts === 1 &&
+      this.plain &&
+      sec >= 0 &&
+      (this.clockSeconds || sec === this.cachedSec || this.cacheWall(sec))
+    ) {
+      this.plainTimestamp(sec, r.nsec);
+    } else if (ts !== 0) this.timestampEvent(r);
     const buf = r.lineBuf!;
     const mem = this.mem;
-    // copyWithin: no view allocated (bench/view: a line is copied per event).
-    if (buf === mem) mem.copyWithin(this.o, ls, le);
+    // copyWithin: no view allocated (bench/view: a line is copied per event). Called through a
+    // constant: `mem.copyWithin` was a generic property load per event in the optimized code.
+    if (buf === mem) copyWithin.call(mem, this.o, ls, le);
     else mem.set(buf.subarray(ls, le), this.o);
     this.o += len;
     if (this.o >= FLUSH_AT) this.flush();
@@ -485,7 +496,7 @@ export class TextSink {
         this.plain &&
         r.tsState === 1 &&
         sec >= 0 &&
-        (this.opts.clockSeconds || sec === this.cachedSec || this.cacheWall(sec))
+        (this.clockSeconds || sec === this.cachedSec || this.cacheWall(sec))
       ) {
         this.plainTimestamp(sec, r.nsec);
       } else this.timestampEvent(r);
@@ -504,19 +515,26 @@ export class TextSink {
     const mem = this.mem;
     const dv = this.dv;
     let o = this.o;
-    if (this.opts.clockSeconds) {
+    if (this.clockSeconds) {
       mem[o++] = 91;
       o = wudec(mem, o, sec);
       mem[o++] = 46;
     } else {
       // `[HH:MM:SS.` as whole words: the bytes written past it are overwritten next.
-      const w = this.cachedWords;
       const n = this.cachedLen;
-      for (let i = 0, k = 0; k < n; i++, k += 4) dv.setUint32(o + k, w[i]!, true);
+      if (n <= 12) {
+        // `[HH:MM:SS.`: three stores, no loop (bench/view: once per event).
+        dv.setUint32(o, this.cachedW0, true);
+        dv.setUint32(o + 4, this.cachedW1, true);
+        dv.setUint32(o + 8, this.cachedW2, true);
+      } else {
+        const w = this.cachedWords;
+        for (let i = 0, k = 0; k < n; i++, k += 4) dv.setUint32(o + k, w[i]!, true);
+      }
       o += n;
     }
     o = this.nano9(o, nsec);
-    if (this.opts.delta) {
+    if (this.delta) {
       // `] (+` in one store (bench/view: this runs once per event).
       dv.setUint32(o, 0x2b28205d, true);
       o += 4;
@@ -577,6 +595,9 @@ export class TextSink {
     const words = new Uint32Array(Math.ceil(n / 4) + 1);
     for (let i = 0; i < n; i++) words[i >>> 2]! |= (i === 0 ? 91 : hms[i - 1]!) << ((i & 3) * 8);
     this.cachedWords = words;
+    this.cachedW0 = words[0]!;
+    this.cachedW1 = words.length > 1 ? words[1]! : 0;
+    this.cachedW2 = words.length > 2 ? words[2]! : 0;
     this.cachedLen = n;
     this.cachedSec = sec;
     return true;

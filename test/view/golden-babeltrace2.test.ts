@@ -20,6 +20,7 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'ttng-view-golden-'));
   writeUstTrace(join(dir, 'session', 'ust', 'uid', '1000', '64-bit'), 3000, 3);
   writeKernelTrace(join(dir, 'session', 'kernel'), 3000, 2);
+  writeUstTrace(join(dir, 'ties'), 3000, 5, { tsSpreadNs: 3, ties: true });
 });
 
 after(() => {
@@ -88,4 +89,16 @@ test('same text as babeltrace2: a session directory with a kernel and a user spa
     assert.ok(t.stdout.length > 0);
     assert.ok(t.stdout.equals(b.stdout), `${opts.join(' ')}: ttng and babeltrace2 differ`);
   }
+});
+
+test('same text as babeltrace2: 5 streams whose events often share a timestamp (tie-breaking)', {
+  skip: !BT2 && 'babeltrace2 is not installed',
+}, () => {
+  const trace = join(dir, 'ties');
+  const want = run(BT2!, [trace], 'UTC');
+  const got = run(process.execPath, [CLI_PATH, 'view', trace], 'UTC');
+  assert.equal(want.status, 0, want.stderr);
+  assert.equal(got.status, 0, got.stderr);
+  assert.ok(want.stdout.length > 0);
+  assert.ok(got.stdout.equals(want.stdout), 'ttng view and babeltrace2 print different text');
 });

@@ -30,6 +30,14 @@ export class ClockConverter {
   readonly baseSec: number;
   readonly baseNsec: number;
   readonly baseNs: bigint;
+  /**
+   * The last second converted (1 GHz clocks): cycle values in [winLo, winHi) are `winSec` seconds
+   * and `v - winLo` nanoseconds, with no division (consecutive events mostly share a second).
+   * Empty until a conversion fills it.
+   */
+  winLo = 0;
+  winHi = 0;
+  winSec = 0;
 
   constructor(readonly clock: IrClockClass) {
     this.freqBig = clock.frequency;
@@ -50,6 +58,14 @@ export class ClockConverter {
    * fit int64 nanoseconds (babeltrace2: "Cannot convert clock cycles to nanoseconds from origin").
    */
   toNs(hi: number, lo: number, out: NsTime): boolean {
+    if (hi < 0x200000) {
+      const v = hi * TWO32 + lo;
+      if (v >= this.winLo && v < this.winHi) {
+        out.sec = this.winSec;
+        out.nsec = v - this.winLo;
+        return true;
+      }
+    }
     if (this.offsetOverflows) return false;
     let vSec: number;
     let vNsec: number;
@@ -64,6 +80,21 @@ export class ClockConverter {
         } else if (vNsec >= NS) {
           vSec++;
           vNsec -= NS;
+        }
+        let sec = this.baseSec + vSec;
+        let nsec = this.baseNsec + vNsec;
+        if (nsec >= NS) {
+          nsec -= NS;
+          sec++;
+        }
+        if (sec <= 9_000_000_000 && sec >= -9_000_000_000) {
+          // Exact: v - nsec is the cycle value at the start of this second (v < 2^53).
+          this.winLo = v - nsec;
+          this.winHi = this.winLo + NS;
+          this.winSec = sec;
+          out.sec = sec;
+          out.nsec = nsec;
+          return true;
         }
       } else {
         const v = (BigInt(hi) << 32n) | BigInt(lo);

@@ -6,7 +6,7 @@
  * returned time; a message older than the last returned one is an error, as are clock classes that
  * cannot be correlated (absolute vs not, different UUIDs).
  */
-import { compareNsTime, type NsTime } from './clock-time.js';
+import { type ClockConverter, compareNsTime, type NsTime } from './clock-time.js';
 import { DecodeState } from './decode-state.js';
 import { TraceError } from './errors.js';
 import { EventObject } from './event-object.js';
@@ -103,6 +103,8 @@ export class MuxInput {
   private savedError: unknown = null;
   ended = false;
   private readonly svCount: number;
+  /** The stream class's clock converter (null: no clock). */
+  private readonly clock: ClockConverter | null;
   /** A decode state for consumers re-decoding records (printing), made on first use. */
   private pst: DecodeState | null = null;
   /** Text lines: the two regions of this input in `lines.mem`, and the next one to use. */
@@ -118,6 +120,7 @@ export class MuxInput {
     const u = ds.trace.tc.uuid;
     this.uuidKey = u ? Array.from(u, (b) => String.fromCharCode(b)).join('') : null;
     this.svCount = ds.trace.tc.storedValueCount;
+    this.clock = ds.sc.clock;
   }
 
   /** Formats lines while decoding (MuxOptions.lines); `index` picks this input's regions. */
@@ -231,8 +234,17 @@ export class MuxInput {
     r.path = c.path;
     r.tsState = 0;
     if (c.hasCs) {
-      const clock = this.ds.sc.clock;
-      if (clock) r.tsState = clock.toNs(c.csHi, c.csLo, r) ? 1 : 2;
+      const clock = this.clock;
+      if (clock !== null) {
+        // The converter's cached second first (ClockConverter.toNs does the same, after a call).
+        const hi = c.csHi;
+        const v = hi * 4294967296 + c.csLo;
+        if (hi < 0x200000 && v >= clock.winLo && v < clock.winHi) {
+          r.sec = clock.winSec;
+          r.nsec = v - clock.winLo;
+          r.tsState = 1;
+        } else r.tsState = clock.toNs(hi, c.csLo, r) ? 1 : 2;
+      }
     }
     if (type === MsgType.Event && this.lines !== null) {
       // The line holds the packet context already (no packetUser).
@@ -359,6 +371,15 @@ export function compareMessages(ra: MsgRecord, rb: MsgRecord): number {
   }
 }
 
+/** Two inputs by head (timed heads): < 0 when `a`'s goes first. */
+function compareHeads(a: MuxInput, b: MuxInput): number {
+  const x = a.queue[a.qHead]!;
+  const y = b.queue[b.qHead]!;
+  if (x.sec !== y.sec) return x.sec < y.sec ? -1 : 1;
+  if (x.nsec !== y.nsec) return x.nsec < y.nsec ? -1 : 1;
+  return compareMessages(x, y);
+}
+
 function fmtNs(t: NsTime): string {
   if (t.sec === MIN_SEC && t.nsec === MIN_NSEC) return '-9223372036854775808 ns';
   return `${t.sec}.${String(t.nsec).padStart(9, '0')} s`;
@@ -377,15 +398,20 @@ export class Muxer {
   private previous: MsgRecord | null = null;
   /** Every input must be fetched (start); afterwards only the one last taken from can be empty. */
   private fetchAll = true;
-  /** The input the last message came from, and its index in `active`. */
+  /** The input the last message came from. */
   private lastInput: MuxInput | null = null;
-  private lastIdx = 0;
   /**
-   * The best head among the other inputs after the last full comparison (null: unknown). While
-   * the last input's next head goes before it, that head is the next message: one comparison
-   * instead of one per input (a stream often leads for a while).
+   * The active inputs sorted by head in babeltrace2's order (`ord[0]` is the input the last
+   * message came from), valid when every head has a time and no two heads compare equal
+   * (`ordValid`). The next message is then found by moving the last input to its new head's
+   * place: a comparison or two instead of one per input (bench/view: the leader changes on most
+   * events). Anything else (a head without time, an end of stream, a tie) goes through the full
+   * comparison, which rebuilds it.
    */
-  private runnerUp: MsgRecord | null = null;
+  private readonly ord: MuxInput[] = [];
+  private ordValid = false;
+  /** Full comparisons left before sorting again, after heads compared equal (rare: no sort per message). */
+  private sortBackoff = 0;
 
   constructor(
     readonly inputs: readonly MuxInput[],
@@ -445,7 +471,7 @@ export class Muxer {
     if (this.fetchAll) {
       this.fetchAll = false;
       from = null;
-      this.runnerUp = null;
+      this.ordValid = false;
       for (let i = 0; i < active.length; i++) {
         const inp = active[i]!;
         if (inp.qHead < inp.qLen) continue;
@@ -459,36 +485,58 @@ export class Muxer {
     } else if (from !== null && from.qHead >= from.qLen) {
       from.fetch(opts);
       if (from.ended) {
-        const i = this.lastIdx;
+        // Rare: the input's place in `active` is looked up.
+        const i = active.indexOf(from);
         active[i] = active[active.length - 1]!;
         active.pop();
         from = null;
-        this.runnerUp = null;
+        this.ordValid = false;
       }
     }
     const last = this.last;
-    const ru = this.runnerUp;
-    if (from !== null && ru !== null) {
+    if (from !== null && this.ordValid) {
       const h = from.queue[from.qHead]!;
-      if (
-        h.tsState === 1 &&
-        (h.sec < ru.sec ||
-          (h.sec === ru.sec && (h.nsec < ru.nsec || (h.nsec === ru.nsec && compareMessages(h, ru) < 0))))
-      ) {
-        if (h.sec < last.sec || (h.sec === last.sec && h.nsec < last.nsec)) this.backwards(h, h.sec, h.nsec);
-        last.sec = h.sec;
-        last.nsec = h.nsec;
-        from.qHead++;
-        return h;
+      if (h.tsState === 1) {
+        const ord = this.ord;
+        const n = ord.length;
+        // ord[0] is `from`: find the place of its new head among the others (sorted).
+        let i = 1;
+        for (; i < n; i++) {
+          const inp = ord[i]!;
+          const g = inp.queue[inp.qHead]!;
+          if (h.sec < g.sec) break;
+          if (h.sec === g.sec) {
+            if (h.nsec < g.nsec) break;
+            if (h.nsec === g.nsec) {
+              const c = compareMessages(h, g);
+              if (c < 0) break;
+              // Equal heads: the full comparison decides (by position in `active`).
+              if (c === 0) {
+                i = -1;
+                break;
+              }
+            }
+          }
+        }
+        if (i > 0) {
+          for (let k = 1; k < i; k++) ord[k - 1] = ord[k]!;
+          ord[i - 1] = from;
+          const inp = ord[0]!;
+          const b = inp.queue[inp.qHead]!;
+          if (b.sec < last.sec || (b.sec === last.sec && b.nsec < last.nsec))
+            this.backwards(b, b.sec, b.nsec);
+          last.sec = b.sec;
+          last.nsec = b.nsec;
+          this.lastInput = inp;
+          inp.qHead++;
+          return b;
+        }
       }
+      this.ordValid = false;
     }
     let best: MsgRecord | null = null;
-    let bestIdx = 0;
     let bestSec = 0;
     let bestNsec = 0;
-    let second: MsgRecord | null = null;
-    let secondSec = 0;
-    let secondNsec = 0;
     /** Heads whose time is the last returned one (it moves: no runner-up shortcut then). */
     let untimed = 0;
     for (let i = 0; i < active.length; i++) {
@@ -516,32 +564,14 @@ export class Muxer {
           nsec = h.nsec;
         }
       }
-      if (best === null) {
-        best = h;
-        bestIdx = i;
-        bestSec = sec;
-        bestNsec = nsec;
-        continue;
-      }
       if (
+        best === null ||
         sec < bestSec ||
         (sec === bestSec && (nsec < bestNsec || (nsec === bestNsec && compareMessages(h, best) < 0)))
       ) {
-        second = best;
-        secondSec = bestSec;
-        secondNsec = bestNsec;
         best = h;
-        bestIdx = i;
         bestSec = sec;
         bestNsec = nsec;
-      } else if (
-        second === null ||
-        sec < secondSec ||
-        (sec === secondSec && (nsec < secondNsec || (nsec === secondNsec && compareMessages(h, second) < 0)))
-      ) {
-        second = h;
-        secondSec = sec;
-        secondNsec = nsec;
       }
     }
     if (!best) return null;
@@ -550,13 +580,29 @@ export class Muxer {
     last.nsec = bestNsec;
     const inp = best.input;
     this.lastInput = inp;
-    this.lastIdx = bestIdx;
     // The other heads' times must not depend on the last time (no clock snapshot, no clock).
-    this.runnerUp =
-      second !== null && untimed === (best.tsState !== 1 ? 1 : 0) && this.expect !== Expect.None
-        ? second
-        : null;
+    if (untimed === 0 && this.expect !== Expect.None) {
+      if (this.sortBackoff > 0) this.sortBackoff--;
+      else this.sortHeads(inp);
+    }
     return inp.shift();
+  }
+
+  /**
+   * Builds `ord` after a full comparison that chose `best` (every head has a time): valid only
+   * when no two heads compare equal, so that the order is the full comparison's.
+   */
+  private sortHeads(best: MuxInput): void {
+    const ord = this.ord;
+    const active = this.active;
+    ord.length = 0;
+    for (let i = 0; i < active.length; i++) ord.push(active[i]!);
+    ord.sort(compareHeads);
+    this.ordValid = ord[0] === best;
+    for (let i = 1; i < ord.length && this.ordValid; i++) {
+      if (compareHeads(ord[i - 1]!, ord[i]!) >= 0) this.ordValid = false;
+    }
+    if (!this.ordValid) this.sortBackoff = 64;
   }
 
   private backwards(r: MsgRecord, sec: number, nsec: number): never {

@@ -424,6 +424,8 @@ export class StreamCursor {
    * malformed data (after every message before the problem was produced).
    */
   next(): boolean {
+    // Most messages are events: their state first, without the switch.
+    if (this.state === State.EventOrEnd) return this.eventOrEnd();
     for (;;) {
       switch (this.state) {
         case State.SwitchPacket: {
@@ -487,30 +489,8 @@ export class StreamCursor {
           this.packetBeginning(false);
           return true;
         }
-        case State.EventOrEnd: {
-          const r = this.decodeEvent();
-          if (r === 1) {
-            if (this.delayedPB) {
-              this.delayedPB = false;
-              this.state = State.QueuedEvent;
-              this.packetBeginningDelayed();
-              return true;
-            }
-            return true;
-          }
-          if (r === 2) return this.endSilently();
-          // End of packet.
-          this.state = r === 0 ? State.AfterPacketEndMulti : State.AfterPacketEndSingle;
-          if (this.delayedPB) {
-            // babeltrace2 then emits the packet end and ends the stream, whatever follows.
-            this.delayedPB = false;
-            this.state = State.QueuedPacketEnd;
-            this.packetBeginningDelayed();
-            return true;
-          }
-          this.packetEnd();
-          return true;
-        }
+        case State.EventOrEnd:
+          return this.eventOrEnd();
         case State.QueuedEvent: {
           this.state = State.EventOrEnd;
           this.restoreQueuedEvent();
@@ -549,6 +529,31 @@ export class StreamCursor {
           return false;
       }
     }
+  }
+
+  /** State.EventOrEnd: the next event, or the end of the packet. */
+  private eventOrEnd(): boolean {
+    const r = this.decodeEvent();
+    if (r === 1) {
+      if (this.delayedPB) {
+        this.delayedPB = false;
+        this.state = State.QueuedEvent;
+        this.packetBeginningDelayed();
+      }
+      return true;
+    }
+    if (r === 2) return this.endSilently();
+    // End of packet.
+    this.state = r === 0 ? State.AfterPacketEndMulti : State.AfterPacketEndSingle;
+    if (this.delayedPB) {
+      // babeltrace2 then emits the packet end and ends the stream, whatever follows.
+      this.delayedPB = false;
+      this.state = State.QueuedPacketEnd;
+      this.packetBeginningDelayed();
+      return true;
+    }
+    this.packetEnd();
+    return true;
   }
 
   private queuedEv: EventRuntime | null = null;

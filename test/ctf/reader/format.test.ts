@@ -115,6 +115,53 @@ test('clock cycles to nanoseconds from origin: exact like babeltrace2 (1 GHz and
   );
 });
 
+test('clock cycles to nanoseconds: one converter over a run of nearby values (its cached second) stays exact', () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(fc.constant(1_000_000_000n), fc.bigInt({ min: 1n, max: 10_000_000_000n })),
+      fc.bigInt({ min: -(1n << 34n), max: 1n << 34n }),
+      fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      // Steps forward and back, within a second and across seconds (and far jumps).
+      fc.array(
+        fc.oneof(
+          fc.bigInt({ min: -2_000_000_000n, max: 2_000_000_000n }),
+          fc.bigInt({ min: 0n, max: 3000n }),
+          fc.bigInt({ min: -(1n << 60n), max: 1n << 60n }),
+        ),
+        { minLength: 1, maxLength: 40 },
+      ),
+      (freq, offS, frac, start, steps) => {
+        const offC = BigInt(Math.floor(frac * Number(freq))) % freq;
+        const cc = new ClockConverter({
+          name: 'c',
+          description: '',
+          frequency: freq,
+          precision: 0n,
+          offsetSeconds: offS,
+          offsetCycles: offC,
+          uuid: null,
+          isAbsolute: true,
+        });
+        const t = { sec: 0, nsec: 0 };
+        let cycles = start;
+        for (const step of steps) {
+          cycles = BigInt.asUintN(64, cycles + step);
+          const ok = cc.toNs(Number(cycles >> 32n), Number(cycles & 0xffffffffn), t);
+          const want = reference(cycles, freq, offS, offC);
+          if (want === null) assert.equal(ok, false);
+          else {
+            assert.equal(ok, true);
+            assert.equal(BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec), want);
+            assert.ok(t.nsec >= 0 && t.nsec < 1e9);
+          }
+        }
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});
+
 /** Reference bit reads, one bit at a time (CTF 1.8 §4.1.5 bit order). */
 function refRead(u8: Uint8Array, p: number, size: number, le: boolean): number {
   let v = 0n;
