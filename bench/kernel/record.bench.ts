@@ -17,10 +17,11 @@
  * Environment: BENCH_ROUNDS (default 1), BENCH_WORKLOADS (default "sustained,burst").
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { restoreGlobal, saveGlobal } from './global-tracefs.js';
 
 const T = '/sys/kernel/tracing';
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -37,55 +38,6 @@ function why(): string | undefined {
   if (!existsSync(`${T}/instances`)) return 'no tracefs';
   if (spawnSync('trace-cmd', ['--help'], { stdio: 'ignore' }).error) return 'trace-cmd is not installed';
   return undefined;
-}
-
-/** Global files trace-cmd changes (ftrace-raw.md §1), and the event enables it sets. */
-const GLOBAL_FILES = [
-  'tracing_on',
-  'trace_clock',
-  'current_tracer',
-  'set_event_pid',
-  'buffer_size_kb',
-  'options/function-trace',
-  'options/overwrite',
-  'options/record-tgid',
-  'options/event-fork',
-];
-
-function saveGlobal(): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const f of GLOBAL_FILES) m.set(f, readFileSync(`${T}/${f}`, 'latin1'));
-  m.set('set_event', readFileSync(`${T}/set_event`, 'latin1'));
-  return m;
-}
-
-function restoreGlobal(m: Map<string, string>): void {
-  const w = (f: string, v: string) => {
-    try {
-      writeFileSync(`${T}/${f}`, v);
-    } catch {}
-  };
-  // Events first (O_TRUNC on set_event clears them all), then the saved ones back.
-  w('set_event', '');
-  for (const e of m.get('set_event')!.split('\n').filter(Boolean))
-    writeFileSync(`${T}/set_event`, e, { flag: 'a' });
-  const clock = /\[(\S+)\]/.exec(m.get('trace_clock')!)?.[1];
-  if (clock) w('trace_clock', clock);
-  w('current_tracer', m.get('current_tracer')!.trim());
-  w('set_event_pid', m.get('set_event_pid')!.trim() || ' ');
-  const size = /^(\d+)/.exec(m.get('buffer_size_kb')!);
-  // "7 (expanded: 1408)": unexpanded until first use; the expanded size is what it grows to.
-  const expanded = /expanded: (\d+)/.exec(m.get('buffer_size_kb')!)?.[1];
-  if (expanded) w('buffer_size_kb', expanded);
-  else if (size) w('buffer_size_kb', size[1]!);
-  for (const f of [
-    'options/function-trace',
-    'options/overwrite',
-    'options/record-tgid',
-    'options/event-fork',
-  ])
-    w(f, m.get(f)!.trim());
-  w('tracing_on', m.get('tracing_on')!.trim());
 }
 
 function workload(name: string): Promise<number> {

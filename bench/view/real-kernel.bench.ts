@@ -18,10 +18,11 @@
  * Environment: BENCH_ROUNDS (default 2), BENCH_DD_BLOCKS (default 600000).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { restoreGlobal, saveGlobal } from '../kernel/global-tracefs.js';
 
 const T = '/sys/kernel/tracing';
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -36,55 +37,6 @@ function why(): string | undefined {
   if (spawnSync('trace-cmd', ['--help'], { stdio: 'ignore' }).error) return 'trace-cmd is not installed';
   if (!existsSync(TIME)) return `${TIME} (GNU time) is missing`;
   return undefined;
-}
-
-/** Global files trace-cmd changes (ftrace-raw.md §1). */
-const GLOBAL_FILES = [
-  'tracing_on',
-  'trace_clock',
-  'current_tracer',
-  'set_event_pid',
-  'buffer_size_kb',
-  'options/function-trace',
-  'options/overwrite',
-  'options/record-tgid',
-  'options/event-fork',
-];
-
-function saveGlobal(): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const f of GLOBAL_FILES) m.set(f, readFileSync(`${T}/${f}`, 'latin1'));
-  m.set('set_event', readFileSync(`${T}/set_event`, 'latin1'));
-  return m;
-}
-
-function restoreGlobal(m: Map<string, string>): void {
-  const w = (f: string, v: string): void => {
-    try {
-      writeFileSync(`${T}/${f}`, v);
-    } catch {}
-  };
-  w('set_event', '');
-  for (const e of m.get('set_event')!.split('\n').filter(Boolean)) {
-    writeFileSync(`${T}/set_event`, e, { flag: 'a' });
-  }
-  const clock = /\[(\S+)\]/.exec(m.get('trace_clock')!)?.[1];
-  if (clock) w('trace_clock', clock);
-  w('current_tracer', m.get('current_tracer')!.trim());
-  w('set_event_pid', m.get('set_event_pid')!.trim() || ' ');
-  const size = /^(\d+)/.exec(m.get('buffer_size_kb')!);
-  const expanded = /expanded: (\d+)/.exec(m.get('buffer_size_kb')!)?.[1];
-  if (expanded) w('buffer_size_kb', expanded);
-  else if (size) w('buffer_size_kb', size[1]!);
-  for (const f of [
-    'options/function-trace',
-    'options/overwrite',
-    'options/record-tgid',
-    'options/event-fork',
-  ]) {
-    w(f, m.get(f)!.trim());
-  }
-  w('tracing_on', m.get('tracing_on')!.trim());
 }
 
 /** Runs `argv` in the background until `ready` shows on its output, runs the workload, SIGINT. */

@@ -58,7 +58,8 @@ export class ClockConverter {
    * fit int64 nanoseconds (babeltrace2: "Cannot convert clock cycles to nanoseconds from origin").
    */
   toNs(hi: number, lo: number, out: NsTime): boolean {
-    if (hi < 0x200000) {
+    const isSmall = hi < 0x200000;
+    if (isSmall) {
       const v = hi * TWO32 + lo;
       if (v >= this.winLo && v < this.winHi) {
         out.sec = this.winSec;
@@ -67,54 +68,29 @@ export class ClockConverter {
       }
     }
     if (this.offsetOverflows) return false;
-    let vSec: number;
-    let vNsec: number;
+    // d: nanoseconds from the clock's origin, below 2^53 from here on.
+    let d: number;
     if (this.is1GHz) {
-      if (hi < 0x200000) {
-        const v = hi * TWO32 + lo;
-        vSec = Math.floor(v / NS);
-        vNsec = v - vSec * NS;
-        if (vNsec < 0) {
-          vSec--;
-          vNsec += NS;
-        } else if (vNsec >= NS) {
-          vSec++;
-          vNsec -= NS;
-        }
-        let sec = this.baseSec + vSec;
-        let nsec = this.baseNsec + vNsec;
-        if (nsec >= NS) {
-          nsec -= NS;
-          sec++;
-        }
-        if (sec <= 9_000_000_000 && sec >= -9_000_000_000) {
-          // Exact: v - nsec is the cycle value at the start of this second (v < 2^53).
-          this.winLo = v - nsec;
-          this.winHi = this.winLo + NS;
-          this.winSec = sec;
-          out.sec = sec;
-          out.nsec = nsec;
-          return true;
-        }
-      } else {
+      if (!isSmall) {
         const v = (BigInt(hi) << 32n) | BigInt(lo);
         if (v > I64_MAX) return false;
         return this.addBig(v, out);
       }
+      d = hi * TWO32 + lo;
     } else {
-      const d = Math.trunc((1e9 * (hi * TWO32 + lo)) / this.freq);
+      d = Math.trunc((1e9 * (hi * TWO32 + lo)) / this.freq);
       // babeltrace2: beyond uint64 is -1, and beyond INT64_MAX fails.
       if (d >= 2 ** 63) return false;
       if (d >= 9007199254740992) return this.addBig(BigInt(d), out);
-      vSec = Math.floor(d / NS);
-      vNsec = d - vSec * NS;
-      if (vNsec < 0) {
-        vSec--;
-        vNsec += NS;
-      } else if (vNsec >= NS) {
-        vSec++;
-        vNsec -= NS;
-      }
+    }
+    let vSec = Math.floor(d / NS);
+    let vNsec = d - vSec * NS;
+    if (vNsec < 0) {
+      vSec--;
+      vNsec += NS;
+    } else if (vNsec >= NS) {
+      vSec++;
+      vNsec -= NS;
     }
     let sec = this.baseSec + vSec;
     let nsec = this.baseNsec + vNsec;
@@ -126,6 +102,11 @@ export class ClockConverter {
     if (sec > 9_000_000_000 || sec < -9_000_000_000) {
       const total = BigInt(sec) * 1_000_000_000n + BigInt(nsec);
       if (total > I64_MAX || total < I64_MIN) return false;
+    } else if (this.is1GHz) {
+      // Exact: d - nsec is the cycle value at the start of this second (d < 2^53).
+      this.winLo = d - nsec;
+      this.winHi = this.winLo + NS;
+      this.winSec = sec;
     }
     out.sec = sec;
     out.nsec = nsec;
