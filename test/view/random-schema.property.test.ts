@@ -14,95 +14,17 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { nodeReaderHost, parseViewArgs } from '../../src/cli/commands/view.js';
-import type { EventRecordClass } from '../../src/ctf/model/event-record-class.js';
-import { type StructureClass, structure } from '../../src/ctf/model/field-class.js';
-import { createDirectorySink } from '../../src/ctf/writer/trace-sink.js';
-import { createTraceWriter, type StreamWriter } from '../../src/ctf/writer/trace-writer.js';
 import { runView } from '../../src/view/run-view.js';
-import { bt2Value } from '../ctf/writer/bt2-text.js';
-import { type Draw, type SchemaContext, struct, structValue } from '../ctf/writer/random-schema.js';
 import { babeltrace2Path } from '../helpers/paths.js';
+import { drawFrom, writeRandomTrace } from '../helpers/random-trace.js';
 
-function drawFrom(g: fc.GeneratorValue): Draw {
-  return {
-    int: (min, max) => g(fc.integer, { min, max }),
-    bigint: (min, max) => g(fc.bigInt, { min, max }),
-    double: () => g(fc.double),
-    string: (maxLength) =>
-      g(() =>
-        fc.oneof(
-          fc.string({ unit: 'binary', minLength: 1, maxLength }),
-          fc.constantFrom('q\'?"\\\n\t\u0001\u007f\u001b'),
-        ),
-      ).replace(/\0/g, '') || 'x',
-  };
-}
-
-/** Writes a random trace; returns the expected lines in time order. */
-function writeRandomTrace(dir: string, d: Draw, classes: number, ctf2 = false): string[] {
-  const native = d.int(0, 1) ? 'be' : 'le';
-  const c: SchemaContext = { d, native, names: 0 };
-  const ctxOf = (): StructureClass | undefined =>
-    d.int(0, 2) === 0 ? undefined : struct(c, 2, 3, 'event-record-common-context', []);
-  const contexts = [ctxOf(), ctxOf()];
-  const w = createTraceWriter({
-    sink: createDirectorySink(dir, fs),
-    byteOrder: native,
-    alignment: d.int(0, 1) ? 'natural' : 'byte',
-    packetSizeBytes: 4096,
-    metadata: ctf2 ? 'ctf2' : d.int(0, 2) === 0 ? 'tsdl-text' : 'tsdl',
-    index: d.int(0, 1) === 0,
-    dataStreamClasses: [
-      { eventHeader: 'compact', ...(contexts[0] ? { commonContext: contexts[0] } : {}) },
-      { eventHeader: 'large', ...(contexts[1] ? { commonContext: contexts[1] } : {}) },
-    ],
-  });
-  const streams: StreamWriter[][] = [0, 1].map((dsc) =>
-    [0, 1].map((cpu) => w.createStream(dsc, { instanceId: cpu })),
-  );
-  const ercs: { erc: EventRecordClass; dsc: number }[] = [];
-  for (let i = 0; i < classes; i++) {
-    const dsc = d.int(0, 9) < 7 ? 0 : 1;
-    const specific = d.int(0, 4) === 0 ? struct(c, 2, 3, 'event-record-specific-context', []) : undefined;
-    const erc = w.addEventRecordClass(dsc, {
-      name: `prov${i}:event_${i}`,
-      logLevel: d.int(0, 14),
-      payload: struct(c, 3, 5, 'event-record-payload', []),
-      ...(specific ? { specificContext: specific } : {}),
-    });
-    ercs.push({ erc, dsc });
-  }
-  const lines: string[] = [];
-  let ts = d.bigint(0n, 1n << 40n);
-  const events: { erc: EventRecordClass; dsc: number }[] = [];
-  for (const k of ercs) for (let j = d.int(1, 3); j > 0; j--) events.push(k);
-  for (let i = events.length - 1; i > 0; i--) {
-    const j = d.int(0, i);
-    [events[i], events[j]] = [events[j]!, events[i]!];
-  }
-  for (const { erc, dsc } of events) {
-    const gap = d.int(0, 9);
-    ts +=
-      gap < 6
-        ? d.bigint(1n, 1000n)
-        : gap < 8
-          ? d.bigint(1n << 26n, 1n << 28n)
-          : d.bigint(1n << 31n, 1n << 33n);
-    const cpu = d.int(0, 1);
-    const ctxFc = contexts[dsc];
-    const ctx = ctxFc ? structValue(d, ctxFc) : undefined;
-    const spec = erc.specificContextFieldClass ? structValue(d, erc.specificContextFieldClass) : undefined;
-    const payloadFc = erc.payloadFieldClass ?? structure([]);
-    const payload = structValue(d, payloadFc);
-    streams[dsc]![cpu]!.write(erc, ts, ctx ?? null, payload, spec ?? null);
-    const scopes = [`{ cpu_id = ${cpu} }`];
-    if (ctxFc) scopes.push(bt2Value(ctxFc, ctx));
-    if (erc.specificContextFieldClass) scopes.push(bt2Value(erc.specificContextFieldClass, spec));
-    scopes.push(bt2Value(payloadFc, payload));
-    lines.push(`[${ts.toString().padStart(20, '0')}] ${erc.name}: ${scopes.join(', ')}`);
-  }
-  w.close();
-  return lines;
+/** The view test's draws: binary and escape-heavy strings, TSDL text one trace in 3, random index files. */
+function expectedLines(dir: string, g: fc.GeneratorValue, classes: number, ctf2 = false): string[] {
+  return writeRandomTrace(dir, drawFrom(g, { asciiStrings: false }), {
+    eventRecordClasses: classes,
+    metadata: ctf2 ? 'ctf2' : { tsdlTextOneIn: 3 },
+    drawIndex: true,
+  }).map((x) => x.line);
 }
 
 function ttngLines(dir: string): string[] {
@@ -139,7 +61,7 @@ for (const ctf2 of [false, true]) {
         fc.property(fc.gen(), (g) => {
           const dir = fs.mkdtempSync(join(tmpdir(), 'ttng-view-prop-'));
           try {
-            check(dir, writeRandomTrace(dir, drawFrom(g), 30, ctf2));
+            check(dir, expectedLines(dir, g, 30, ctf2));
           } catch (e) {
             failure = (e as Error).message;
             throw e;
@@ -164,7 +86,7 @@ test('random schemas: ttng view and the real babeltrace2 print the same bytes', 
     fc.property(fc.gen(), (g) => {
       const dir = fs.mkdtempSync(join(tmpdir(), 'ttng-view-prop-'));
       try {
-        writeRandomTrace(dir, drawFrom(g), 40);
+        expectedLines(dir, g, 40);
         const r = spawnSync(BT2!, ['--clock-seconds', dir], {
           maxBuffer: 64 << 20,
           env: { ...process.env, TZ: 'UTC', BABELTRACE_TERM_COLOR: 'NEVER' },

@@ -1,6 +1,8 @@
 /** Shared by the kernel tests: fixture paths, page decoding, and the kernel's text output parsed. */
+import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import {
   compileValuesDecoder,
   type EventValues,
@@ -304,4 +306,24 @@ export function cleanupKernelLeftovers(): void {
   const tfs = Tracefs.open();
   sweepStaleInstances(tfs);
   sweepStaleUprobes(tfs, '');
+}
+
+/**
+ * Registers, for the calling test file, the hooks that check it leaves the global tracefs state
+ * (globalTracefsState) as it found it: `before` takes the state; `after` runs the file's own
+ * `cleanup`, removes kernel leftovers (cleanupKernelLeftovers), then fails the file if the state
+ * differs. Does nothing when the live tests are skipped (`skip` is their reason). Call it once, at
+ * the top level of the file.
+ */
+export function checkGlobalTracefsStateKept(skip: string | undefined, cleanup?: () => void): void {
+  if (skip) return;
+  let globalBefore: Record<string, string>;
+  before(() => {
+    globalBefore = globalTracefsState();
+  });
+  after(() => {
+    cleanup?.();
+    cleanupKernelLeftovers();
+    assert.deepEqual(globalTracefsState(), globalBefore, 'global tracefs state changed');
+  });
 }

@@ -6,24 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Tracefs } from '../../../src/sources/kernel/tracefs.js';
 import { TracefsInstance } from '../../../src/sources/kernel/tracefs-instance.js';
-import { cleanupKernelLeftovers, globalTracefsState, liveTracefsUnavailable } from './helpers.js';
+import { checkGlobalTracefsStateKept, liveTracefsUnavailable } from './helpers.js';
 
 const skip = liveTracefsUnavailable();
 if (skip) console.log(`# kernel tests skipped: ${skip}`);
-let globalBefore: Record<string, string>;
-before(() => {
-  if (!skip) globalBefore = globalTracefsState();
-});
-after(() => {
-  if (!skip) {
-    cleanupKernelLeftovers();
-    assert.deepEqual(globalTracefsState(), globalBefore, 'global tracefs state changed');
-  }
-});
+checkGlobalTracefsStateKept(skip);
 
 const SWEEPER = `
 import { Tracefs } from ${JSON.stringify(fileURLToPath(new URL('../../../src/sources/kernel/tracefs.js', import.meta.url)))};

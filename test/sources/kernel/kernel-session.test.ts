@@ -9,14 +9,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { KernelSession } from '../../../src/sources/kernel/kernel-session.js';
 import { Tracefs } from '../../../src/sources/kernel/tracefs.js';
 import { TracefsInstance } from '../../../src/sources/kernel/tracefs-instance.js';
 import { resolveUprobe, uprobeDefinition } from '../../../src/symbols/index.js';
 import {
   CollectingSink,
-  cleanupKernelLeftovers,
+  checkGlobalTracefsStateKept,
   expectedFromText,
   globalTracefsState,
   liveTracefsUnavailable,
@@ -27,16 +27,7 @@ import {
 
 const skip = liveTracefsUnavailable();
 if (skip) console.log(`# kernel tests skipped: ${skip}`);
-let globalBefore: Record<string, string>;
-before(() => {
-  if (!skip) globalBefore = globalTracefsState();
-});
-after(() => {
-  if (!skip) {
-    cleanupKernelLeftovers();
-    assert.deepEqual(globalTracefsState(), globalBefore, 'global tracefs state changed');
-  }
-});
+checkGlobalTracefsStateKept(skip);
 
 const EVENTS = [
   'sched_switch',

@@ -10,26 +10,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { babeltrace2Path, CLI_PATH } from '../../helpers/paths.js';
 import { expectedSymbols, printedFrames, withoutSymbols } from '../../view/kernel-symbols-expect.js';
-import { cleanupKernelLeftovers, globalTracefsState, liveTracefsUnavailable } from './helpers.js';
+import { checkGlobalTracefsStateKept, globalTracefsState, liveTracefsUnavailable } from './helpers.js';
 
 const bt2 = babeltrace2Path();
 const skip = liveTracefsUnavailable() ?? (bt2 ? undefined : 'babeltrace2 is not installed');
 if (skip) console.log(`# ttng record tests skipped: ${skip}`);
 const work = mkdtempSync(join(tmpdir(), 'ttng-record-test-'));
-let globalBefore: Record<string, string>;
-before(() => {
-  if (!skip) globalBefore = globalTracefsState();
-});
-after(() => {
-  rmSync(work, { recursive: true, force: true });
-  if (!skip) {
-    cleanupKernelLeftovers();
-    assert.deepEqual(globalTracefsState(), globalBefore, 'global tracefs state changed');
-  }
-});
+after(() => rmSync(work, { recursive: true, force: true }));
+checkGlobalTracefsStateKept(skip);
 
 function ttng(args: string[], o: { uid?: number } = {}) {
   return spawnSync(process.execPath, [CLI_PATH, ...args], {

@@ -6,29 +6,22 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Tracefs } from '../../../src/sources/kernel/tracefs.js';
 import { sweepStaleInstances, TracefsInstance } from '../../../src/sources/kernel/tracefs-instance.js';
-import { cleanupKernelLeftovers, globalTracefsState, liveTracefsUnavailable } from './helpers.js';
+import { checkGlobalTracefsStateKept, liveTracefsUnavailable } from './helpers.js';
 
 const skip = liveTracefsUnavailable();
 if (skip) console.log(`# kernel tests skipped: ${skip}`);
 const T = '/sys/kernel/tracing';
-let globalBefore: Record<string, string>;
-
-before(() => {
-  if (!skip) globalBefore = globalTracefsState();
-});
-after(() => {
-  if (skip) return;
+// This file's instances, should a test have failed before removing its own.
+checkGlobalTracefsStateKept(skip, () => {
   for (const n of ['unit-a', 'unit-b', 'unit-stale', 'unit-killed']) {
     try {
       TracefsInstance.create(Tracefs.open(), n).remove();
     } catch {}
   }
-  cleanupKernelLeftovers();
-  assert.deepEqual(globalTracefsState(), globalBefore, 'global tracefs state changed');
 });
 
 test('an instance is set up in order and removed', { skip }, () => {
