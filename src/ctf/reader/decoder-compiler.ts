@@ -365,8 +365,19 @@ class Gen {
     if (this.mode !== 'text' || s.length === 0) return;
     // Unrolled stores up to 64 bytes: cheaper than a TypedArray#set call (bench/view).
     if (s.length <= 64) {
+      // Four bytes per store (bench/view: half the time of byte stores for a line's constants).
       const parts: string[] = [];
-      for (let i = 0; i < s.length; i++) parts.push(`out[o++] = ${s.charCodeAt(i) & 0xff};`);
+      let i = 0;
+      for (; i + 4 <= s.length; i += 4) {
+        const w =
+          ((s.charCodeAt(i) & 0xff) |
+            ((s.charCodeAt(i + 1) & 0xff) << 8) |
+            ((s.charCodeAt(i + 2) & 0xff) << 16) |
+            ((s.charCodeAt(i + 3) & 0xff) << 24)) >>>
+          0;
+        parts.push(`odv.setUint32(o, ${w}, true); o += 4;`);
+      }
+      for (; i < s.length; i++) parts.push(`out[o++] = ${s.charCodeAt(i) & 0xff};`);
       this.emit(parts.join(' '));
       return;
     }
@@ -397,14 +408,14 @@ class Gen {
     }
     if (k > TEXT_SLACK) {
       this.emit(
-        `if (o + ${k + TEXT_SLACK} > oend) { st.o = o; st.grow(${k + TEXT_SLACK}); out = st.out; o = st.o; oend = st.oend; }`,
+        `if (o + ${k + TEXT_SLACK} > oend) { st.o = o; st.grow(${k + TEXT_SLACK}); out = st.out; o = st.o; oend = st.oend; odv = VIEW(out); }`,
       );
       this.staticUsed = 0;
       return;
     }
     const need = k >= 0 ? String(TEXT_SLACK) : `${n} + ${TEXT_SLACK}`;
     this.emit(
-      `if (o + ${need} > oend) { st.o = o; st.grow(${need}); out = st.out; o = st.o; oend = st.oend; }`,
+      `if (o + ${need} > oend) { st.o = o; st.grow(${need}); out = st.out; o = st.o; oend = st.oend; odv = VIEW(out); }`,
     );
     this.staticUsed = k >= 0 ? k : 0;
   }
@@ -1258,13 +1269,19 @@ class Gen {
       'let p = st.p, v = 0, hi = 0, lo = 0, t = 0, n = 0, d = 0;',
       this.trackBo ? 'let lbo = 0;' : '',
       mode === 'text'
-        ? 'let out = st.out, o = st.o, oend = st.oend, q = 0, m = 0, c = 0, x = 0, ze = 0, ss = null, sb = H.SCRATCH; const E = H.ESC;'
+        ? 'let out = st.out, o = st.o, oend = st.oend, q = 0, m = 0, c = 0, x = 0, ze = 0, ss = null, sb = H.SCRATCH, odv = out === LO ? LD : VIEW(out); const E = H.ESC;'
         : '',
       mode === 'text' ? (line ? 'let sl = null; const ob = st.obj;' : 'const sl = st.slots;') : '',
     ];
     const tail = mode === 'text' ? ['st.p = p; st.o = o; return 0;'] : ['st.p = p; return 0;'];
     const body = [...head.map((l) => `  ${l}`), ...this.lines, ...tail.map((l) => `  ${l}`)].join('\n');
-    const src = `return function ${mode}Scope(st) {\n${body}\n};`;
+    // The output's DataView (constants are stored four bytes at a time), made again only when
+    // the output buffer changes.
+    const view =
+      mode === 'text'
+        ? 'let LO = null, LD = null;\nfunction VIEW(b) { LO = b; LD = new DataView(b.buffer, b.byteOffset, b.byteLength); return LD; }\n'
+        : '';
+    const src = `${view}return function ${mode}Scope(st) {\n${body}\n};`;
     const factory = new Function('H', 'K', 'S', 'A', src) as (
       h: typeof HELPERS,
       k: Uint8Array[],
