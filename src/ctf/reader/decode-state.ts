@@ -98,6 +98,8 @@ export class DecodeState implements Regs {
   obj: EventSlots | null = null;
   /** Text lines: the packet context's text, when the stream class prints it. */
   pctx: Uint8Array = new Uint8Array(0);
+  /** The same bytes as little-endian 32-bit words (the line copies four bytes at a time). */
+  pctxW: Int32Array = new Int32Array(0);
 
   /** Values mode: the value built by the last decoder run. */
   value: unknown = undefined;

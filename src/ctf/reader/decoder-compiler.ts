@@ -1233,9 +1233,11 @@ class Gen {
     if (spec.packetContext) {
       if (spec.scopeNames) this.put('stream.packet.context = ');
       this.emit('{');
-      this.emit('  const pc = st.pctx, pn = pc.length;');
+      this.emit('  const pn = st.pctx.length, pw = st.pctxW;');
       this.room('pn');
-      this.emit('  for (let j = 0; j < pn; j++) out[o++] = pc[j];');
+      // Whole words: up to 3 bytes past the text, overwritten next (the room check covers them).
+      this.emit('  for (let j = 0, k = 0; k < pn; j++, k += 4) odv.setInt32(o + k, pw[j], true);');
+      this.emit('  o += pn;');
       this.emit('}');
       startLine = false;
     }

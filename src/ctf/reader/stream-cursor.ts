@@ -100,6 +100,14 @@ enum State {
   Done,
 }
 
+const NO_WORDS = new Int32Array(0);
+
+function littleEndianWords(b: Uint8Array): Int32Array {
+  const w = new Int32Array(Math.ceil(b.length / 4));
+  for (let i = 0; i < b.length; i++) w[i >>> 2]! |= b[i]! << ((i & 3) * 8);
+  return w;
+}
+
 function big64(hi: number, lo: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
@@ -165,6 +173,8 @@ export class StreamCursor {
    */
   onPacket: ((c: StreamCursor) => unknown) | null = null;
   packetUser: unknown = null;
+  /** packetUser's bytes as little-endian words, when it is bytes (DecodeState.pctxW). */
+  packetWords: Int32Array = NO_WORDS;
   /** Bit position of the current event's first bit (in the window). */
   evStartBits = 0;
   /** Packet of the current message: increments per packet (for caching the packet context). */
@@ -460,7 +470,11 @@ export class StreamCursor {
           this.disc = props.discarded;
           this.seq = props.seqNum;
           this.packetSerial++;
-          if (this.onPacket) this.packetUser = this.onPacket(this);
+          if (this.onPacket) {
+            const pu = this.onPacket(this);
+            this.packetUser = pu;
+            this.packetWords = pu instanceof Uint8Array ? littleEndianWords(pu) : NO_WORDS;
+          }
           this.state = State.CheckDiscardedEvents;
           if (this.emitSB) {
             this.emitSB = false;
@@ -741,6 +755,7 @@ export class StreamCursor {
           }
           st.obj = this.pendingObj;
           st.pctx = this.packetUser as Uint8Array;
+          st.pctxW = this.packetWords;
           st.o0 = st.o;
           status = fn(st);
           if (status === DecodeStatus.Ok) {
