@@ -1,7 +1,8 @@
 /**
  * Helpers called by the generated decoders: bit-field reads (both byte orders, any alignment) and
  * the babeltrace2 text rendering of values, written straight into an output byte buffer.
- * No allocation on the common paths: integers below 2^53 are written digit by digit.
+ * No allocation on the common paths: decimal integers (up to 64 bits) are written digit pair by
+ * digit pair, without bigint.
  */
 
 const TWO32 = 4294967296;
@@ -89,53 +90,60 @@ export function wstr(out: Uint8Array, o: number, s: string): number {
   return o;
 }
 
-/** "00".."99" as byte pairs. */
-const DIGIT_PAIRS = (() => {
-  const t = new Uint8Array(200);
-  for (let i = 0; i < 100; i++) {
-    t[2 * i] = 48 + Math.floor(i / 10);
-    t[2 * i + 1] = 48 + (i % 10);
-  }
+/**
+ * "00".."99" as 16-bit values, the tens digit in the low byte: one load per pair of digits, two
+ * byte stores (`p` stores the low byte, `p >>> 8` the high one).
+ */
+const PAIRS = (() => {
+  const t = new Uint16Array(100);
+  for (let i = 0; i < 100; i++) t[i] = (48 + Math.floor(i / 10)) | ((48 + (i % 10)) << 8);
   return t;
 })();
 
-/** Writes `v` (< 2^32) in decimal as exactly `n` digits (zero-padded) at `o`. */
-function wdigits32(out: Uint8Array, o: number, v: number, n: number): void {
-  let e = o + n;
-  while (n >= 2) {
-    const q = (v / 100) >>> 0;
-    const r = (v - q * 100) << 1;
-    out[--e] = DIGIT_PAIRS[r + 1]!;
-    out[--e] = DIGIT_PAIRS[r]!;
-    v = q;
-    n -= 2;
-  }
-  if (n === 1) out[--e] = 48 + (v % 10);
+/** 10^0 .. 10^9, for the digit count of a 32-bit value. */
+const POW10 = new Uint32Array([1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]);
+
+/**
+ * Writes `v` (0..99999999) as exactly 8 digits: two independent halves of 4 digits, each split by a
+ * multiplication ((x * 5243) >>> 19 is x / 100 for x < 43699).
+ */
+function w8(out: Uint8Array, o: number, v: number): void {
+  v >>>= 0;
+  const a = (v / 10000) >>> 0;
+  const b = v - a * 10000;
+  const a1 = (a * 5243) >>> 19;
+  const b1 = (b * 5243) >>> 19;
+  let p = PAIRS[a1]!;
+  out[o] = p;
+  out[o + 1] = p >>> 8;
+  p = PAIRS[a - a1 * 100]!;
+  out[o + 2] = p;
+  out[o + 3] = p >>> 8;
+  p = PAIRS[b1]!;
+  out[o + 4] = p;
+  out[o + 5] = p >>> 8;
+  p = PAIRS[b - b1 * 100]!;
+  out[o + 6] = p;
+  out[o + 7] = p >>> 8;
+}
+
+/**
+ * Writes q * 10^8 + r (1 <= q < 2^27, 0 <= r < 10^8) in decimal. The callers split their value
+ * (below 2^53: v / 1e8 is exact once floored, its rounding error being below 1e-8, the distance
+ * to the next integer), so that what they pass is small integers, not a double to box when this
+ * is not inlined.
+ */
+function wqr(out: Uint8Array, o: number, q: number, r: number): number {
+  o = wu32(out, o, q);
+  w8(out, o, r);
+  return o + 8;
 }
 
 /** Writes a non-negative safe integer in decimal. */
 export function wudec(out: Uint8Array, o: number, v: number): number {
   if (v < 4294967296) return wu32(out, o, v);
-  // Below 2^53: the part above the last 8 digits is below 2^32.
-  const hi = Math.floor(v / 100000000);
-  // The last 8 digits with int32 divisions by constants (multiplications once compiled).
-  let lo = (v - hi * 100000000) | 0;
-  o = wu32(out, o, hi);
-  const a = (lo / 10000) | 0;
-  lo -= a * 10000;
-  const a1 = (a / 100) | 0;
-  const a2 = a - a1 * 100;
-  const b1 = (lo / 100) | 0;
-  const b2 = lo - b1 * 100;
-  out[o] = DIGIT_PAIRS[2 * a1]!;
-  out[o + 1] = DIGIT_PAIRS[2 * a1 + 1]!;
-  out[o + 2] = DIGIT_PAIRS[2 * a2]!;
-  out[o + 3] = DIGIT_PAIRS[2 * a2 + 1]!;
-  out[o + 4] = DIGIT_PAIRS[2 * b1]!;
-  out[o + 5] = DIGIT_PAIRS[2 * b1 + 1]!;
-  out[o + 6] = DIGIT_PAIRS[2 * b2]!;
-  out[o + 7] = DIGIT_PAIRS[2 * b2 + 1]!;
-  return o + 8;
+  const q = Math.floor(v / 100000000);
+  return wqr(out, o, q, v - q * 100000000);
 }
 
 /**
@@ -143,41 +151,30 @@ export function wudec(out: Uint8Array, o: number, v: number): number {
  * inlined into the generated line writers; bench/view: integers are most of a line's fields).
  */
 export function wu32(out: Uint8Array, o: number, v: number): number {
+  // An unsigned 32-bit type for the compiler: the divisions by 100 become multiplications.
+  v >>>= 0;
   if (v < 10) {
     out[o] = 48 + v;
     return o + 1;
   }
-  const n =
-    v < 100000
-      ? v < 100
-        ? 2
-        : v < 1000
-          ? 3
-          : v < 10000
-            ? 4
-            : 5
-      : v < 10000000
-        ? v < 1000000
-          ? 6
-          : 7
-        : v < 100000000
-          ? 8
-          : v < 1000000000
-            ? 9
-            : 10;
-  let e = o + n;
+  // Digit count without a tree of branches: floor(log10(2^bits)), plus one from the next power of 10.
+  const t = ((32 - Math.clz32(v)) * 1233) >>> 12;
+  const end = o + t + (v >= POW10[t]! ? 1 : 0);
+  let e = end;
   while (v >= 100) {
     const q = (v / 100) >>> 0;
-    const r = (v - q * 100) << 1;
-    out[--e] = DIGIT_PAIRS[r + 1]!;
-    out[--e] = DIGIT_PAIRS[r]!;
+    const p = PAIRS[v - q * 100]!;
+    out[e - 1] = p >>> 8;
+    out[e - 2] = p;
+    e -= 2;
     v = q;
   }
   if (v >= 10) {
-    out[e - 1] = DIGIT_PAIRS[2 * v + 1]!;
-    out[e - 2] = DIGIT_PAIRS[2 * v]!;
+    const p = PAIRS[v]!;
+    out[e - 1] = p >>> 8;
+    out[e - 2] = p;
   } else out[e - 1] = 48 + v;
-  return o + n;
+  return end;
 }
 
 /** Writes a signed 32-bit integer in decimal. */
@@ -191,7 +188,10 @@ export function ws32(out: Uint8Array, o: number, v: number): number {
 
 /** Writes `v` (0..999999999) as exactly 9 digits. */
 export function wnano(out: Uint8Array, o: number, v: number): number {
-  wdigits32(out, o, v, 9);
+  v >>>= 0;
+  const h = (v / 100000000) >>> 0;
+  out[o] = 48 + h;
+  w8(out, o + 1, v - h * 100000000);
   return o + 9;
 }
 
@@ -204,24 +204,53 @@ export function wsdec(out: Uint8Array, o: number, v: number): number {
   return wudec(out, o, v);
 }
 
-/** Writes an unsigned 64-bit hi/lo value in decimal. */
+/** Writes an unsigned 64-bit hi/lo value in decimal (no bigint, no allocation). */
 export function wudec64(out: Uint8Array, o: number, hi: number, lo: number): number {
   if (hi === 0) return wu32(out, o, lo);
-  if (hi < 0x200000) return wudec(out, o, hi * TWO32 + lo);
-  return wstr(out, o, toBigU(hi, lo).toString());
+  if (hi < 0x200000) {
+    // Below 2^53: exact as a double.
+    const v = hi * TWO32 + lo;
+    const q = Math.floor(v / 100000000);
+    return wqr(out, o, q, v - q * 100000000);
+  }
+  return wbig64(out, o, hi, lo);
 }
 
-/** Writes a signed 64-bit hi/lo (two's complement) value in decimal. */
+/** Writes a signed 64-bit hi/lo (two's complement; both halves unsigned, as in Regs) value in decimal. */
 export function wsdec64(out: Uint8Array, o: number, hi: number, lo: number): number {
-  if (hi === 0) return wu32(out, o, lo);
-  if (hi < 0x200000) return wudec(out, o, hi * TWO32 + lo);
-  if (hi >= 0xffe00000) {
-    // Negative and small enough in magnitude: -(2^64 - v).
-    const mag = (TWO32 - 1 - hi) * TWO32 + (TWO32 - lo);
+  if (hi >= 0x80000000) {
+    // Negative: '-' and the magnitude 2^64 - v, as hi/lo again (1..2^63).
     out[o++] = 45;
-    return wudec(out, o, mag);
+    if (lo === 0) hi = TWO32 - hi;
+    else {
+      hi = TWO32 - 1 - hi;
+      lo = TWO32 - lo;
+    }
   }
-  return wstr(out, o, toBigS(hi, lo).toString());
+  if (hi === 0) return wu32(out, o, lo);
+  if (hi < 0x200000) {
+    // Below 2^53: exact as a double.
+    const v = hi * TWO32 + lo;
+    const q = Math.floor(v / 100000000);
+    return wqr(out, o, q, v - q * 100000000);
+  }
+  return wbig64(out, o, hi, lo);
+}
+
+/**
+ * Writes hi/lo (2^53 <= v < 2^64) in decimal: v / 1e8 by long division over hi and the two 16-bit
+ * halves of lo (every partial dividend stays below 2^53, so each step is exact), then the quotient
+ * (below 2^38) and the last 8 digits.
+ */
+function wbig64(out: Uint8Array, o: number, hi: number, lo: number): number {
+  const qa = Math.floor(hi / 100000000);
+  let x = (hi - qa * 100000000) * 65536 + (lo >>> 16);
+  const qb = Math.floor(x / 100000000);
+  x = (x - qb * 100000000) * 65536 + (lo & 0xffff);
+  const qc = Math.floor(x / 100000000);
+  o = wudec(out, o, qa * TWO32 + qb * 65536 + qc);
+  w8(out, o, x - qc * 100000000);
+  return o + 8;
 }
 
 const HEX = '0123456789ABCDEF';

@@ -1,6 +1,7 @@
 /**
  * The fast paths of the text output against their general forms (property tests): 32-bit decimal
- * and hexadecimal writers, the 64-bit writers' shortcuts, the inline clock update of compact
+ * and hexadecimal writers, the decimal writers of safe integers and nanoseconds, the 64-bit writers'
+ * paths (32-bit, below 2^53, full 64-bit, negative), the inline clock update of compact
  * timestamps (27 and 32 bits, LTTng's headers) against updateClock, and the one-loop string copy
  * of the text decoders (null-terminated strings and text arrays) against babeltrace2's escapes
  * and its stale empty strings.
@@ -12,7 +13,17 @@ import type { IrClockClass, IrFieldClass, IrInt } from '../../../src/ctf/reader/
 import { Meaning } from '../../../src/ctf/reader/ctf-ir.js';
 import { DecodeState, DecodeStatus } from '../../../src/ctf/reader/decode-state.js';
 import { compileScope, newStringSlots, updateClock } from '../../../src/ctf/reader/decoder-compiler.js';
-import { whex, wqstr, ws32, wsdec64, wu32, wudec64 } from '../../../src/ctf/reader/text-helpers.js';
+import {
+  whex,
+  wnano,
+  wqstr,
+  ws32,
+  wsdec,
+  wsdec64,
+  wu32,
+  wudec,
+  wudec64,
+} from '../../../src/ctf/reader/text-helpers.js';
 
 const text = (out: Uint8Array, n: number): string => Buffer.from(out.subarray(0, n)).toString('latin1');
 
@@ -49,6 +60,107 @@ test('whex writes uppercase hexadecimal below 2^53; the 64-bit writers agree wit
       assert.equal(text(out, wudec64(out, 0, 0, lo)), String(lo));
       assert.equal(text(out, wsdec64(out, 0, 0, lo)), String(lo));
     }),
+    { numRuns: 3000 },
+  );
+});
+
+/** Every power of 2 and of 10 that fits in 64 bits, and their neighbours (the writers' boundaries). */
+const EDGES_64: bigint[] = (() => {
+  const set = new Set<bigint>();
+  const add = (v: bigint): void => {
+    for (let d = -2n; d <= 2n; d++) if (v + d >= 0n && v + d < 1n << 64n) set.add(v + d);
+  };
+  for (let k = 0n; k <= 64n; k++) add(1n << k);
+  for (let k = 0n; k <= 19n; k++) add(10n ** k);
+  for (const v of [0n, 9n, 10n, 99n, 100n, 2n ** 31n - 1n, 2n ** 53n - 1n, 2n ** 63n - 1n]) add(v);
+  return [...set].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+})();
+
+/** Checks both 64-bit writers on the pattern `b` (0..2^64-1) against BigInt. */
+function check64(out: Uint8Array, b: bigint): void {
+  const hi = Number(b >> 32n);
+  const lo = Number(b & 0xffffffffn);
+  assert.equal(text(out, wudec64(out, 0, hi, lo)), b.toString(), `wudec64 ${b}`);
+  assert.equal(text(out, wsdec64(out, 0, hi, lo)), BigInt.asIntN(64, b).toString(), `wsdec64 ${b}`);
+}
+
+test('the decimal writers agree with String() and BigInt at every power of 2 and of 10', () => {
+  const out = new Uint8Array(40);
+  assert.ok(EDGES_64.length > 300);
+  for (const b of EDGES_64) {
+    check64(out, b);
+    // The same magnitude as a negative 64-bit value (two's complement pattern).
+    if (b > 0n) check64(out, (1n << 64n) - b);
+    if (b < 1n << 53n) {
+      const v = Number(b);
+      assert.equal(text(out, wudec(out, 0, v)), String(v));
+      assert.equal(text(out, wsdec(out, 0, v)), String(v));
+      assert.equal(text(out, wsdec(out, 0, -v)), String(-v));
+    }
+    if (b < 1n << 32n) assert.equal(text(out, wu32(out, 0, Number(b))), String(b));
+    if (b < 1n << 31n) assert.equal(text(out, ws32(out, 0, -Number(b))), String(-Number(b)));
+    if (b < 1000000000n) assert.equal(text(out, wnano(out, 0, Number(b))), String(b).padStart(9, '0'));
+  }
+  assert.equal(text(out, ws32(out, 0, -(2 ** 31))), '-2147483648');
+  assert.equal(text(out, wsdec64(out, 0, 0x80000000, 0)), '-9223372036854775808');
+  assert.equal(text(out, wudec64(out, 0, 0xffffffff, 0xffffffff)), '18446744073709551615');
+});
+
+test('the writers write only their own bytes and return the end offset', () => {
+  const out = new Uint8Array(64);
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.integer({ min: 0, max: 20 }), (b, at) => {
+      out.fill(0xee);
+      const hi = Number(b >> 32n);
+      const lo = Number(b & 0xffffffffn);
+      const want = BigInt.asIntN(64, b).toString();
+      const end = wsdec64(out, at, hi, lo);
+      assert.equal(end, at + want.length);
+      assert.equal(Buffer.from(out.subarray(at, end)).toString('latin1'), want);
+      assert.ok(out.subarray(0, at).every((x) => x === 0xee));
+      assert.ok(out.subarray(end).every((x) => x === 0xee));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('wudec, wsdec and wnano agree with String() (property)', () => {
+  const out = new Uint8Array(40);
+  fc.assert(
+    fc.property(
+      fc.maxSafeNat(),
+      fc.maxSafeInteger(),
+      fc.integer({ min: 0, max: 999999999 }),
+      // Magnitudes of every size: a random mantissa shifted down by 0..52 bits.
+      fc.maxSafeNat(),
+      fc.integer({ min: 0, max: 52 }),
+      (u, s, ns, m, shift) => {
+        assert.equal(text(out, wudec(out, 0, u)), String(u));
+        assert.equal(text(out, wsdec(out, 0, s)), String(s));
+        assert.equal(text(out, wnano(out, 0, ns)), String(ns).padStart(9, '0'));
+        const v = Math.floor(m / 2 ** shift);
+        assert.equal(text(out, wudec(out, 0, v)), String(v));
+        assert.equal(text(out, wsdec(out, 0, -v)), String(-v));
+        if (v < 2 ** 32) assert.equal(text(out, wu32(out, 0, v)), String(v));
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
+
+test('the 64-bit writers agree with BigInt on values of every size, both signs', () => {
+  const out = new Uint8Array(40);
+  fc.assert(
+    fc.property(
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      fc.integer({ min: 0, max: 63 }),
+      (b, shift) => {
+        // Small magnitudes of both signs: below 2^53 (the double path) and above (the long division).
+        const m = b >> BigInt(shift);
+        check64(out, m);
+        check64(out, ((1n << 64n) - m) & ((1n << 64n) - 1n));
+      },
+    ),
     { numRuns: 3000 },
   );
 });
