@@ -29,15 +29,26 @@ const MIN_NSEC = 145224192;
 /** babeltrace2 moves messages between iterators in batches of this many (MSG_BATCH_SIZE). */
 export const BATCH = 15;
 
-/** One message, kept from the moment its batch is fetched until the consumer moves on. */
+/**
+ * One message, kept from the moment its batch is fetched until the consumer is done with the
+ * muxer's output batch it went into (see MuxInput.queue: records are reused, never freed).
+ */
 export class MsgRecord {
   type: MsgType = MsgType.StreamBeginning;
   hasCs = false;
-  csHi = 0;
-  csLo = 0;
+  /**
+   * The clock snapshot's 32-bit halves as int32 (`| 0`): small integers, stored in the object.
+   * A uint32 above 2^31 would make the field a boxed double for every record (bench/view).
+   */
+  csHiI = 0;
+  csLoI = 0;
   /** 0: no clock snapshot, 1: `sec`/`nsec` hold its time, 2: conversion overflow. */
   tsState = 0;
-  /** The message's time (an NsTime). */
+  /**
+   * The message's time (an NsTime). Written as small integers whenever they are (see record()):
+   * one double stored there once makes the field a boxed double for every record, an extra
+   * load per read (bench/view: nextOne and the text sink read them per message).
+   */
   sec = 0;
   nsec = 0;
   count: bigint | null = null;
@@ -68,6 +79,16 @@ export class MsgRecord {
   ) {
     this.sv = new Float64Array(Math.max(1, svCount));
   }
+
+  /** The clock snapshot's high 32 bits (unsigned). */
+  get csHi(): number {
+    return this.csHiI >>> 0;
+  }
+
+  /** The clock snapshot's low 32 bits (unsigned). */
+  get csLo(): number {
+    return this.csLoI >>> 0;
+  }
 }
 
 export interface MuxOptions {
@@ -95,11 +116,15 @@ export interface TextLines extends LineProvider {
 
 export class MuxInput {
   readonly uuidKey: string | null;
-  /** The fetched batch: queue[qHead .. qLen). */
+  /**
+   * The fetched batch: queue[qHead .. qLen). Two sets of BATCH records, used in turn by the
+   * batches (`parity`): a record is written again two fetches later, when it was consumed (the
+   * argument of TextLines: at most BATCH - 1 records wait in the muxer's output batch), so no
+   * record is allocated or freed per message.
+   */
   readonly queue: MsgRecord[] = [];
   qHead = 0;
   qLen = 0;
-  private readonly free: MsgRecord[] = [];
   private savedError: unknown = null;
   ended = false;
   private readonly svCount: number;
@@ -107,10 +132,13 @@ export class MuxInput {
   private readonly clock: ClockConverter | null;
   /** A decode state for consumers re-decoding records (printing), made on first use. */
   private pst: DecodeState | null = null;
+  /** Clock conversions outside the converter's cached second. */
+  private readonly t: NsTime = { sec: 0, nsec: 0 };
   /** Text lines: the two regions of this input in `lines.mem`, and the next one to use. */
   private lines: TextLines | null = null;
   private regionA = 0;
   private regionB = 0;
+  /** Which half of `queue` (and which line region) the next batch goes to. */
   private parity = 0;
 
   constructor(
@@ -121,6 +149,7 @@ export class MuxInput {
     this.uuidKey = u ? Array.from(u, (b) => String.fromCharCode(b)).join('') : null;
     this.svCount = ds.trace.tc.storedValueCount;
     this.clock = ds.sc.clock;
+    for (let i = 0; i < 2 * BATCH; i++) this.queue.push(new MsgRecord(this, this.svCount));
   }
 
   /** Formats lines while decoding (MuxOptions.lines); `index` picks this input's regions. */
@@ -186,15 +215,17 @@ export class MuxInput {
       this.savedError = null;
       throw e;
     }
-    this.qHead = 0;
-    this.qLen = 0;
+    const odd = this.parity;
+    this.parity ^= 1;
+    const base = odd === 0 ? 0 : BATCH;
+    this.qHead = base;
+    this.qLen = base;
     const c = this.cursor;
     const q = this.queue;
     const lines = this.lines;
     if (lines !== null) {
       const st = c.st;
-      const at = this.parity === 0 ? this.regionA : this.regionB;
-      this.parity ^= 1;
+      const at = odd === 0 ? this.regionA : this.regionB;
       st.out = lines.mem;
       st.o = at;
       st.o0 = at;
@@ -205,25 +236,24 @@ export class MuxInput {
       for (; k < BATCH; k++) {
         if (!c.next()) {
           if (k === 0) this.ended = true;
-          return;
+          break;
         }
-        q[k] = this.record(opts);
-        this.qLen = k + 1;
+        this.record(q[base + k]!, opts);
       }
     } catch (e) {
       if (k === 0) throw e;
       this.savedError = e;
     }
+    this.qLen = base + k;
   }
 
-  private record(opts: MuxOptions): MsgRecord {
+  private record(r: MsgRecord, opts: MuxOptions): void {
     const c = this.cursor;
-    const r = this.free.pop() ?? new MsgRecord(this, this.svCount);
     const type = c.type;
     r.type = type;
     r.hasCs = c.hasCs;
-    r.csHi = c.csHi;
-    r.csLo = c.csLo;
+    r.csHiI = c.csHi | 0;
+    r.csLoI = c.csLo | 0;
     // Only discarded events/packets messages use these (compareMessages, the warnings).
     if (type !== MsgType.Event) {
       r.count = c.count;
@@ -239,11 +269,13 @@ export class MuxInput {
         // The converter's cached second first (ClockConverter.toNs does the same, after a call).
         const hi = c.csHi;
         const v = hi * 4294967296 + c.csLo;
+        // Small integers kept small (see MsgRecord.sec): nsec is below 10^9.
         if (hi < 0x200000 && v >= clock.winLo && v < clock.winHi) {
-          r.sec = clock.winSec;
-          r.nsec = v - clock.winLo;
+          const sec = clock.winSec;
+          r.sec = (sec | 0) === sec ? sec | 0 : sec;
+          r.nsec = (v - clock.winLo) | 0;
           r.tsState = 1;
-        } else r.tsState = clock.toNs(hi, c.csLo, r) ? 1 : 2;
+        } else this.convert(r, clock, hi, c.csLo);
       }
     }
     if (type === MsgType.Event && this.lines !== null) {
@@ -253,44 +285,59 @@ export class MuxInput {
       r.lineEnd = c.lineEnd;
       r.obj = c.evObj;
       c.evObj = null;
-    } else if (type === MsgType.Event && opts.keepBytes) {
-      const st = c.st;
-      r.buf = c.buffer;
-      r.buf.pins++;
-      r.pb = st.pb;
-      r.evCommonBits = c.evCommonBits;
-      r.evSpecBits = c.evSpecBits;
-      r.evPayloadBits = c.evPayloadBits;
-      r.packetUser = c.packetUser;
-      if (this.svCount > 0) {
-        r.sv.set(st.sv);
-        r.svBig = null;
-        for (let i = 0; i < this.svCount; i++) {
-          if (Number.isNaN(st.sv[i]!)) {
-            r.svBig = st.svBig.slice();
-            break;
-          }
-        }
-      }
-      if (opts.eventObjects) r.obj = c.ev!.pool.pop() ?? new EventObject();
-    }
-    return r;
+    } else if (type === MsgType.Event && opts.keepBytes) this.keepBytes(r, opts);
   }
 
-  /** The consumer is done with `r`: its event object goes back to the pool (LIFO). */
-  release(r: MsgRecord): void {
-    if (r.buf) {
-      r.buf.pins--;
-      r.buf = null;
-    }
-    if (r.obj) {
-      r.ev!.pool.push(r.obj);
-      r.obj = null;
-    }
-    // lineBuf and ev are overwritten before they are read again (no clearing per event).
-    r.packetUser = null;
-    this.free.push(r);
+  /** A time outside the converter's cached second (rare: kept out of record(), which inlines). */
+  private convert(r: MsgRecord, clock: ClockConverter, hi: number, lo: number): void {
+    const t = this.t;
+    if (clock.toNs(hi, lo, t)) {
+      const sec = t.sec;
+      r.sec = (sec | 0) === sec ? sec | 0 : sec;
+      r.nsec = t.nsec | 0;
+      r.tsState = 1;
+    } else r.tsState = 2;
   }
+
+  /** An event's bytes, positions and stored values, for consumers that decode it again. */
+  private keepBytes(r: MsgRecord, opts: MuxOptions): void {
+    const c = this.cursor;
+    const st = c.st;
+    r.buf = c.buffer;
+    r.buf.pins++;
+    r.pb = st.pb;
+    r.evCommonBits = c.evCommonBits;
+    r.evSpecBits = c.evSpecBits;
+    r.evPayloadBits = c.evPayloadBits;
+    r.packetUser = c.packetUser;
+    if (this.svCount > 0) {
+      r.sv.set(st.sv);
+      r.svBig = null;
+      for (let i = 0; i < this.svCount; i++) {
+        if (Number.isNaN(st.sv[i]!)) {
+          r.svBig = st.svBig.slice();
+          break;
+        }
+      }
+    }
+    if (opts.eventObjects) r.obj = c.ev!.pool.pop() ?? new EventObject();
+  }
+}
+
+/** The consumer is done with `r`: its event object goes back to the pool (LIFO), its bytes unpinned. */
+function release(r: MsgRecord): void {
+  const obj = r.obj;
+  if (obj !== null) {
+    r.ev!.pool.push(obj);
+    r.obj = null;
+  }
+  const buf = r.buf;
+  if (buf !== null) {
+    buf.pins--;
+    r.buf = null;
+    r.packetUser = null;
+  }
+  // The other fields are overwritten before they are read again (no clearing per message).
 }
 
 function cmpStr(a: string, b: string): number {
@@ -390,12 +437,14 @@ export class Muxer {
   private expect = Expect.Any;
   private expectedUuid: string | null = null;
   private readonly last: NsTime = { sec: MIN_SEC, nsec: MIN_NSEC };
-  /** The output batch (babeltrace2's muxer fills BATCH messages per call): out[outPos, outLen). */
-  private readonly out: MsgRecord[] = [];
+  /**
+   * The output batch (babeltrace2's muxer fills BATCH messages per call): `out[0, outLen)` after
+   * fill(), consumed by next() from `outPos`.
+   */
+  readonly out: MsgRecord[] = [];
   private outPos = 0;
   private outLen = 0;
   private pendingError: unknown = null;
-  private previous: MsgRecord | null = null;
   /** Every input must be fetched (start); afterwards only the one last taken from can be empty. */
   private fetchAll = true;
   /** The input the last message came from. */
@@ -425,42 +474,115 @@ export class Muxer {
   }
 
   /**
-   * The next message in babeltrace2's order, or null at the end. The previous record is released
-   * (do not keep records across calls). Throws the first error, after every message before it.
+   * The next message in babeltrace2's order, or null at the end. Records are reused: do not keep
+   * one across calls. Throws the first error, after every message before it. (fill() does the
+   * same a batch at a time; use one or the other.)
    */
   next(): MsgRecord | null {
-    const prev = this.previous;
-    if (prev !== null) {
-      prev.input.release(prev);
-      this.previous = null;
+    if (this.outPos < this.outLen) return this.out[this.outPos++]!;
+    if (this.fill() === 0) return null;
+    this.outPos = 1;
+    return this.out[0]!;
+  }
+
+  /**
+   * The next batch of messages in babeltrace2's order, in `out[0, n)`; 0 at the end. The records
+   * of the previous batch are released first (do not keep them across calls): releasing them
+   * one by one as they are consumed gives the same pools, since only fetching reads the pools
+   * and it happens here, after the whole previous batch was consumed. Throws the first error,
+   * after every message before it (a batch then ends at the error).
+   */
+  fill(): number {
+    const out = this.out;
+    for (let i = 0; i < this.outLen; i++) release(out[i]!);
+    this.outPos = 0;
+    this.outLen = 0;
+    if (this.pendingError !== null) {
+      const e = this.pendingError;
+      this.pendingError = null;
+      throw e;
     }
-    if (this.outPos >= this.outLen) {
-      if (this.pendingError !== null) {
-        const e = this.pendingError;
-        this.pendingError = null;
-        throw e;
-      }
-      const out = this.out;
-      let n = 0;
-      for (; n < BATCH; n++) {
-        let r: MsgRecord | null;
-        try {
-          r = this.nextOne();
-        } catch (e) {
-          if (n === 0) throw e;
-          this.pendingError = e;
-          break;
+    let n = 0;
+    try {
+      while (n < BATCH) {
+        if (this.ordValid) {
+          n = this.run(n);
+          if (n === BATCH) break;
         }
-        if (!r) break;
-        out[n] = r;
+        const r = this.nextOne();
+        if (r === null) break;
+        out[n++] = r;
       }
-      this.outPos = 0;
-      this.outLen = n;
-      if (n === 0) return null;
+    } catch (e) {
+      if (n === 0) throw e;
+      this.pendingError = e;
     }
-    const r = this.out[this.outPos++]!;
-    this.previous = r;
-    return r;
+    this.outLen = n;
+    return n;
+  }
+
+  /**
+   * nextOne()'s fast path in a loop, from `out[n]` on (bench/view: no call and fewer loads and
+   * stores per message): while the order of the heads is known (`ord`, see there), the input the
+   * last message came from has a message with a time, and no two heads compare equal. Returns the
+   * new `n`; nextOne() takes over for anything else (a fetch, a head without time, a tie, time
+   * going back), where it finds the same state and decides the same way.
+   */
+  private run(n: number): number {
+    const out = this.out;
+    const ord = this.ord;
+    const m = ord.length;
+    const last = this.last;
+    let lastSec = last.sec;
+    let lastNsec = last.nsec;
+    let from = ord[0]!;
+    while (n < BATCH) {
+      const qh = from.qHead;
+      if (qh >= from.qLen) break;
+      const h = from.queue[qh]!;
+      if (h.tsState !== 1) break;
+      const sec = h.sec;
+      const nsec = h.nsec;
+      let i = 1;
+      for (; i < m; i++) {
+        const inp = ord[i]!;
+        const g = inp.queue[inp.qHead]!;
+        const gs = g.sec;
+        if (sec < gs) break;
+        if (sec === gs) {
+          const gn = g.nsec;
+          if (nsec < gn) break;
+          if (nsec === gn) {
+            const c = compareMessages(h, g);
+            if (c < 0) break;
+            if (c === 0) {
+              i = -1;
+              break;
+            }
+          }
+        }
+      }
+      if (i < 0) break;
+      // The next leader: `from` again, or the runner-up (ord[0] once `from` moved to its place).
+      const next = i === 1 ? from : ord[1]!;
+      const b = i === 1 ? h : next.queue[next.qHead]!;
+      const bs = b.sec;
+      const bn = b.nsec;
+      // Time going back: nextOne() fails there (nothing moved yet: this never throws, so that
+      // the messages already in `out` are delivered).
+      if (bs < lastSec || (bs === lastSec && bn < lastNsec)) break;
+      for (let k = 1; k < i; k++) ord[k - 1] = ord[k]!;
+      ord[i - 1] = from;
+      from = next;
+      lastSec = bs;
+      lastNsec = bn;
+      from.qHead++;
+      out[n++] = b;
+    }
+    last.sec = lastSec;
+    last.nsec = lastNsec;
+    this.lastInput = from;
+    return n;
   }
 
   /** babeltrace2's `muxer_msg_iter_do_next_one`. */
@@ -490,6 +612,8 @@ export class Muxer {
         active[i] = active[active.length - 1]!;
         active.pop();
         from = null;
+        // Not fetched again (a call after the end finds no message).
+        this.lastInput = null;
         this.ordValid = false;
       }
     }

@@ -474,6 +474,10 @@ export class StreamCursor {
             const pu = this.onPacket(this);
             this.packetUser = pu;
             this.packetWords = pu instanceof Uint8Array ? littleEndianWords(pu) : NO_WORDS;
+            // For the line functions, once per packet: stored per event, these new (young)
+            // objects cost a write barrier call each time (bench/view, perf: RecordWrite).
+            this.st.pctx = pu as Uint8Array;
+            this.st.pctxW = this.packetWords;
           }
           this.state = State.CheckDiscardedEvents;
           if (this.emitSB) {
@@ -754,8 +758,6 @@ export class StreamCursor {
             this.pendingObj = ev.pool.pop() ?? new EventObject();
           }
           st.obj = this.pendingObj;
-          st.pctx = this.packetUser as Uint8Array;
-          st.pctxW = this.packetWords;
           st.o0 = st.o;
           status = fn(st);
           if (status === DecodeStatus.Ok) {
