@@ -8,11 +8,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { nodeReaderHost, parseViewArgs } from '../../src/cli/commands/view.js';
+import { loadViewSymbols, nodeReaderHost, parseViewArgs } from '../../src/cli/commands/view.js';
 import { runView } from '../../src/view/run-view.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const D = join(REPO_ROOT, 'test/data/view/debug-info');
+
+// --debug-info's ELF readers are imported on demand (the CLI's run() does the same).
+await loadViewSymbols();
 
 function render(args: string[]): string {
   const { inputs, options } = parseViewArgs(args);
