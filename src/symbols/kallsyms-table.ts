@@ -385,6 +385,25 @@ export class KallsymsTable {
     return this.byName.get(name) ?? [];
   }
 
+  /**
+   * The same as indicesOfName, without building the index when it is not built yet: a scan of
+   * the names (a few ms), for callers that ask for one or a few names (`ttng symbols lookup`).
+   */
+  indicesOfNameOnce(name: string): readonly number[] {
+    if (this.byName) return this.byName.get(name) ?? [];
+    const text = this.text;
+    const starts = this.nameStart;
+    const ends = this.nameEnd;
+    const len = name.length;
+    const order = this.order;
+    const out: number[] = [];
+    for (let p = 0; p < this.count; p++) {
+      const e = order[p]!;
+      if (ends[e]! - starts[e]! === len && text.startsWith(name, starts[e]!)) out.push(e);
+    }
+    return out;
+  }
+
   // ---- address -> symbol ----
 
   /** Last group whose address is <= (hi, lo), or -1. Both halves are unsigned 32-bit. */

@@ -17,34 +17,42 @@ export type NamingScheme = 'anchor' | 'kallmodsyms';
 export class SymbolNaming {
   readonly scheme: NamingScheme;
   private readonly table: KallsymsTable;
-  private readonly annotations: string[];
+  /** Per entry; undefined where `annotate` computes it on first use (lazyNaming). */
+  private readonly annotations: (string | undefined)[];
+  private readonly annotate: ((i: number) => string) | null;
   /** 1 where kallmodsyms prints the type letter in lower case (core symbol of a built-in module). */
   private readonly lowerType: Uint8Array;
-  private byUnique: Map<string, number> | undefined;
-  /** Entries whose name needed the anchor fallback (for reports and tests). */
+  /** Entries whose name needed the anchor fallback (for reports and tests); -1: not counted (lazyNaming). */
   readonly fallbackCount: number;
 
   constructor(
     table: KallsymsTable,
     scheme: NamingScheme,
-    annotations: string[],
+    annotations: (string | undefined)[],
     lowerType: Uint8Array,
     fallbackCount: number,
+    annotate: ((i: number) => string) | null = null,
   ) {
     this.table = table;
     this.scheme = scheme;
     this.annotations = annotations;
     this.lowerType = lowerType;
     this.fallbackCount = fallbackCount;
+    this.annotate = annotate;
   }
 
   /** What follows the name (`[mod] {obj} {@anchor}`), `''` when the name alone is unique. */
   annotation(i: number): string {
-    return this.annotations[i]!;
+    let a = this.annotations[i];
+    if (a === undefined) {
+      a = this.annotate!(i);
+      this.annotations[i] = a;
+    }
+    return a;
   }
 
   uniqueName(i: number): string {
-    const a = this.annotations[i]!;
+    const a = this.annotation(i);
     return a ? `${this.table.name(i)} ${a}` : this.table.name(i);
   }
 
@@ -56,20 +64,19 @@ export class SymbolNaming {
 
   /** The kallmodsyms line of entry i: `ADDRESS TYPE NAME` then a TAB and the annotations. */
   listLine(i: number): string {
-    const a = this.annotations[i]!;
+    const a = this.annotation(i);
     const head = `${this.table.addressHex(i)} ${this.listType(i)} ${this.table.name(i)}`;
     return a ? `${head}\t${a}` : head;
   }
 
   /** Entry index of a unique name (exact string; runs of spaces and a TAB count as one space), or -1. */
   indexOf(unique: string): number {
-    if (!this.byUnique) {
-      const m = new Map<string, number>();
-      for (let i = 0; i < this.table.count; i++) m.set(this.uniqueName(i), i);
-      this.byUnique = m;
-    }
     const normalized = unique.replace(/^[ \t]+|[ \t]+$/g, '').replace(/[ \t]+/g, ' ');
-    return this.byUnique.get(normalized) ?? -1;
+    // A unique name starts with the symbol's name (kallsyms names hold no blanks).
+    const sp = normalized.indexOf(' ');
+    const name = sp < 0 ? normalized : normalized.slice(0, sp);
+    for (const i of this.table.indicesOfNameOnce(name)) if (this.uniqueName(i) === normalized) return i;
+    return -1;
   }
 }
 
@@ -158,4 +165,70 @@ export function buildNaming(
     ann[e] = ann[e] ? `${ann[e]} ${tag}` : tag;
   }
   return new SymbolNaming(table, scheme, ann, lowerType ?? new Uint8Array(n), fallback);
+}
+
+/**
+ * The names buildNaming(table) gives (anchor scheme, no artifacts), each computed when first
+ * asked for: from the entries sharing its name and the nearest anchors below them, without the
+ * name index or a pass over every symbol (`ttng symbols lookup`: one or a few names).
+ */
+export function lazyNaming(table: KallsymsTable): SymbolNaming {
+  const n = table.count;
+  const order = table.order;
+  let posCache: Int32Array | null = null;
+  const pos = (i: number): number => {
+    if (posCache === null) {
+      posCache = new Int32Array(n);
+      for (let p = 0; p < n; p++) posCache[order[p]!] = p;
+    }
+    return posCache[i]!;
+  };
+  const base = (i: number): string => {
+    const mod = table.module(i);
+    return mod ? `[${mod}]` : '';
+  };
+  const isCandidate = (i: number): boolean => {
+    if (table.isPadding(i)) return false;
+    const s = table.scopeId(i);
+    let inScope = 0;
+    for (const j of table.indicesOfNameOnce(table.name(i))) if (table.scopeId(j) === s) inScope++;
+    return inScope === 1;
+  };
+  const sameAddress = (a: number, b: number): boolean =>
+    table.addressHi(a) === table.addressHi(b) && table.addressLo(a) === table.addressLo(b);
+  /** buildNaming's anchor: the first candidate (in order) of the nearest lower address group of the same scope. */
+  const anchorOf = (e: number): number => {
+    const s = table.scopeId(e);
+    let p = pos(e);
+    while (p > 0 && sameAddress(order[p - 1]!, e)) p--;
+    while (p > 0) {
+      // The group [g, p) of one address, below e's.
+      let g = p - 1;
+      while (g > 0 && sameAddress(order[g - 1]!, order[p - 1]!)) g--;
+      for (let r = g; r < p; r++) {
+        const c = order[r]!;
+        if (table.scopeId(c) === s && isCandidate(c)) return c;
+      }
+      p = g;
+    }
+    return -1;
+  };
+  const annotate = (i: number): string => {
+    const b = base(i);
+    const name = table.name(i);
+    const same = table.indicesOfNameOnce(name).filter((j) => base(j) === b);
+    if (same.length <= 1) return b;
+    const a = anchorOf(i);
+    // The partition of (full name, anchor), in address then file order (`same` is in that order).
+    let size = 0;
+    let k = 0;
+    for (const j of same) {
+      if (anchorOf(j) !== a) continue;
+      size++;
+      if (pos(j) <= pos(i)) k++;
+    }
+    const tag = a >= 0 ? `{@${table.name(a)}${size > 1 ? `#${k}` : ''}}` : `{#${k}}`;
+    return b ? `${b} ${tag}` : tag;
+  };
+  return new SymbolNaming(table, 'anchor', new Array<string | undefined>(n), new Uint8Array(n), -1, annotate);
 }

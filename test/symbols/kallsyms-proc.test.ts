@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import {
   buildNaming,
   LookupStatus,
+  lazyNaming,
   loadKallsyms,
   readWholeFile,
   SymbolLookup,
@@ -76,6 +77,33 @@ test('every kallsyms symbol round-trips through its unique name', { skip }, () =
   console.log(
     `# ${table.count} symbols, ${naming.fallbackCount} needed an anchor, ${seen.size} distinct unique names`,
   );
+});
+
+test('lazy names (symbols lookup) equal the names computed for every symbol', { skip }, () => {
+  // A fresh table, no name index: the scans lazyNaming uses. Duplicated names first (the anchor
+  // rule), then a spread of others.
+  const fresh = loadKallsyms({ path: '/proc/kallsyms' });
+  const lazy = lazyNaming(fresh);
+  const table = loadKallsyms({ path: '/proc/kallsyms' });
+  const full = buildNaming(table);
+  assert.equal(fresh.count, table.count);
+  const dup: number[] = [];
+  const seenName = new Set<string>();
+  for (let i = 0; i < table.count && dup.length < 12; i++) {
+    const name = table.name(i);
+    if (seenName.has(name)) continue;
+    seenName.add(name);
+    const same = table.indicesOfName(name);
+    if (same.length > 2) dup.push(...same);
+  }
+  const sample = [...dup, ...Array.from({ length: 40 }, (_, k) => Math.floor((k * table.count) / 40))];
+  for (const i of sample) assert.equal(lazy.uniqueName(i), full.uniqueName(i), `entry ${i}`);
+  for (const i of sample) assert.equal(lazy.indexOf(full.uniqueName(i)), i);
+  // Every entry, once the name index exists (lazyNaming then uses it).
+  const lazyIndexed = lazyNaming(table);
+  let differ = 0;
+  for (let i = 0; i < table.count; i++) if (lazyIndexed.uniqueName(i) !== full.uniqueName(i)) differ++;
+  assert.equal(differ, 0);
 });
 
 test('every symbol start and last byte, and random addresses, resolve like a brute-force scan', {

@@ -9,6 +9,7 @@ import {
   type KallsymsTable,
   kallmodsymsNaming,
   LookupStatus,
+  lazyNaming,
   loadKallsyms,
   loadKbuildArtifacts,
   nmLines,
@@ -89,7 +90,11 @@ function parse(
 
 type KernelValues = { [K in keyof typeof KERNEL_OPTIONS]?: string };
 
-async function loadKernel(v: KernelValues): Promise<{ table: KallsymsTable; naming: SymbolNaming }> {
+/** `lazy`: names computed when asked for (lookups), not for every symbol up front (list). */
+async function loadKernel(
+  v: KernelValues,
+  lazy = false,
+): Promise<{ table: KallsymsTable; naming: SymbolNaming }> {
   if (v.kallsyms && v['system-map']) throw new UsageError('give --kallsyms or --system-map, not both');
   const table = loadKallsyms({ path: v.kallsyms ?? v['system-map'] });
   const artifacts = loadKbuildArtifacts({
@@ -100,7 +105,11 @@ async function loadKernel(v: KernelValues): Promise<{ table: KallsymsTable; nami
     linkerMap: v['linker-map'],
     vmlinux: v.vmlinux,
   });
-  const naming = artifacts ? kallmodsymsNaming(table, artifacts) : buildNaming(table);
+  const naming = artifacts
+    ? kallmodsymsNaming(table, artifacts)
+    : lazy
+      ? lazyNaming(table)
+      : buildNaming(table);
   return { table, naming };
 }
 
@@ -143,13 +152,13 @@ async function list(args: string[]): Promise<number> {
 
 function isAddressArg(a: string, table: KallsymsTable): boolean {
   if (/^0x[0-9a-f]{1,16}$/i.test(a)) return true;
-  return /^([0-9a-f]{8}|[0-9a-f]{16})$/i.test(a) && table.indicesOfName(a).length === 0;
+  return /^([0-9a-f]{8}|[0-9a-f]{16})$/i.test(a) && table.indicesOfNameOnce(a).length === 0;
 }
 
 async function lookup(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, KERNEL_OPTIONS);
   if (positionals.length === 0) throw new UsageError('give at least one ADDRESS, NAME or UNIQUE-NAME');
-  const { table, naming } = await loadKernel(values as KernelValues);
+  const { table, naming } = await loadKernel(values as KernelValues, true);
   let status = 0;
   const out = new SymbolLookup();
   for (const arg of positionals) {
@@ -176,7 +185,7 @@ async function lookup(args: string[]): Promise<number> {
       write([`${table.addressHex(u)} ${table.type(u)} ${naming.uniqueName(u)}`]);
       continue;
     }
-    const cands = table.indicesOfName(arg.trim());
+    const cands = table.indicesOfNameOnce(arg.trim());
     if (cands.length === 0) {
       process.stderr.write(`ttng symbols: ${arg}: no kernel symbol has this name or unique name\n`);
       status = 1;
