@@ -21,9 +21,14 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { restoreGlobal, saveGlobal } from './global-tracefs.js';
+import {
+  restoreGlobal,
+  saveGlobal,
+  TRACE_CMD_READY,
+  traceCmdRecordArgv,
+  traceCmdUnavailable,
+} from './trace-cmd-peer.js';
 
-const T = '/sys/kernel/tracing';
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const WORKLOADS: Record<string, string> = {
@@ -32,13 +37,6 @@ const WORKLOADS: Record<string, string> = {
 };
 const CHOSEN = (process.env.BENCH_WORKLOADS ?? 'sustained,burst').split(',').filter((w) => WORKLOADS[w]);
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
-
-function why(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root';
-  if (!existsSync(`${T}/instances`)) return 'no tracefs';
-  if (spawnSync('trace-cmd', ['--help'], { stdio: 'ignore' }).error) return 'trace-cmd is not installed';
-  return undefined;
-}
 
 function workload(name: string): Promise<number> {
   const t0 = process.hrtime.bigint();
@@ -139,7 +137,7 @@ function timeCommand(cmd: string, args: string[]): { seconds: number; lines: num
 }
 
 async function main(): Promise<void> {
-  const skip = why();
+  const skip = traceCmdUnavailable();
   if (skip) {
     console.log(`kernel record bench skipped: ${skip}`);
     return;
@@ -163,27 +161,7 @@ async function main(): Promise<void> {
       for (let round = 0; round < ROUNDS; round++) {
         // trace-cmd: global buffer, sched + syscalls + irq, overwrite mode, its own defaults.
         const dat = join(work, `tc-${round}.dat`);
-        const tc = await runRecorder(
-          [
-            'stdbuf',
-            '-oL',
-            '-eL',
-            'trace-cmd',
-            'record',
-            '-d',
-            '--no-filter',
-            '-e',
-            'sched',
-            '-e',
-            'syscalls',
-            '-e',
-            'irq',
-            '-o',
-            dat,
-          ],
-          /Hit Ctrl\^C|recording/,
-          wl,
-        );
+        const tc = await runRecorder(traceCmdRecordArgv(dat), TRACE_CMD_READY, wl);
         restoreGlobal(saved);
         const stat = spawnSync('trace-cmd', ['report', '--stat', '-i', dat], { encoding: 'utf8' }).stdout;
         const sum = (k: string) =>

@@ -22,9 +22,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { restoreGlobal, saveGlobal } from '../kernel/global-tracefs.js';
+import {
+  restoreGlobal,
+  saveGlobal,
+  TRACE_CMD_READY,
+  traceCmdRecordArgv,
+  traceCmdUnavailable,
+} from '../kernel/trace-cmd-peer.js';
 
-const T = '/sys/kernel/tracing';
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const BLOCKS = Number(process.env.BENCH_DD_BLOCKS ?? 600_000);
@@ -32,9 +37,8 @@ const WORKLOAD = `dd if=/dev/zero of=/dev/null bs=8192 count=${BLOCKS} 2>/dev/nu
 const TIME = '/usr/bin/time';
 
 function why(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root';
-  if (!existsSync(`${T}/instances`)) return 'no tracefs';
-  if (spawnSync('trace-cmd', ['--help'], { stdio: 'ignore' }).error) return 'trace-cmd is not installed';
+  const peer = traceCmdUnavailable();
+  if (peer) return peer;
   if (!existsSync(TIME)) return `${TIME} (GNU time) is missing`;
   return undefined;
 }
@@ -123,26 +127,7 @@ async function main(): Promise<void> {
     const summary = /ttng record: ([\d,]+) events, ([\d,]+) lost/.exec(rec);
     const dat = join(work, 'trace.dat');
     try {
-      await record(
-        [
-          'stdbuf',
-          '-oL',
-          '-eL',
-          'trace-cmd',
-          'record',
-          '-d',
-          '--no-filter',
-          '-e',
-          'sched',
-          '-e',
-          'syscalls',
-          '-e',
-          'irq',
-          '-o',
-          dat,
-        ],
-        /Hit Ctrl\^C|recording/,
-      );
+      await record(traceCmdRecordArgv(dat), TRACE_CMD_READY);
     } finally {
       restoreGlobal(saved);
     }

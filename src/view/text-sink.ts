@@ -426,10 +426,8 @@ export class TextSink {
    */
   batch(out: readonly MsgRecord[], n: number): number {
     const mem = this.mem;
-    const dv = this.dv;
     const fast = this.plain && this.plans === null;
     const clockSeconds = this.clockSeconds;
-    const delta = this.delta;
     let events = 0;
     let o = this.o;
     let lastSec = this.lastSec;
@@ -469,56 +467,8 @@ export class TextSink {
         lastSet = this.lastSet;
         continue;
       }
-      // plainTimestamp(), inline.
       const nsec = r.nsec;
-      if (clockSeconds) {
-        mem[o++] = 91;
-        o = wudec(mem, o, sec);
-        mem[o++] = 46;
-      } else {
-        const cn = this.cachedLen;
-        if (cn <= 12) {
-          dv.setUint32(o, this.cachedW0, true);
-          dv.setUint32(o + 4, this.cachedW1, true);
-          dv.setUint32(o + 8, this.cachedW2, true);
-        } else {
-          const w = this.cachedWords;
-          for (let j = 0, k = 0; k < cn; j++, k += 4) dv.setUint32(o + k, w[j]!, true);
-        }
-        o += cn;
-      }
-      o = nano9(dv, o, nsec);
-      if (delta) {
-        dv.setUint32(o, 0x2b28205d, true);
-        o += 4;
-        if (lastSet) {
-          let ds = sec - lastSec;
-          let dn = nsec - lastNsec;
-          if (dn < 0) {
-            dn += NS;
-            ds--;
-          }
-          if (ds === 0) {
-            dv.setUint16(o, 0x2e30, true);
-            o = nano9(dv, o + 2, dn);
-          } else if (ds > 0) {
-            o = wudec(mem, o, ds);
-            mem[o++] = 46;
-            o = nano9(dv, o, dn);
-          } else {
-            const t = negativeDelta(ds, dn);
-            o--;
-            for (let j = 0; j < t.length; j++) mem[o++] = t.charCodeAt(j);
-          }
-        } else {
-          dv.setUint32(o, 0x3f2e3f, true);
-          dv.setUint32(o + 3, 0x3f3f3f3f, true);
-          dv.setUint32(o + 7, 0x3f3f3f3f, true);
-          o += 11;
-        }
-        dv.setUint16(o, 0x2029, true);
-      } else dv.setUint16(o, 0x205d, true);
-      o += 2;
+      o = this.writePlainStamp(o, sec, nsec, lastSec, lastNsec, lastSet);
       lastSec = sec;
       lastNsec = nsec;
       lastSet = true;
@@ -552,17 +502,7 @@ export class TextSink {
         return;
       }
     }
-    // tsState is 0 exactly when the stream class has no clock (an event record then has none).
-    const ts = r.tsState;
-    const sec = r.sec;
-    if (
-      ts === 1 &&
-      this.plain &&
-      sec >= 0 &&
-      (this.clockSeconds || sec === this.cachedSec || this.cacheWall(sec))
-    ) {
-      this.plainTimestamp(sec, r.nsec);
-    } else if (ts !== 0) this.timestampEvent(r);
+    this.stamp(r);
     const buf = r.lineBuf!;
     const mem = this.mem;
     // copyWithin: no view allocated (bench/view: a line is copied per event). Called through a
@@ -607,9 +547,10 @@ export class TextSink {
     if (this.o >= FLUSH_AT) this.flush();
   }
 
-  /** The timestamp and delta of an event record (event() has the same code inline: hot path). */
+  /** The timestamp and delta of an event record (none when its stream class has no clock). */
   private stamp(r: MsgRecord): void {
-    if (r.ev!.sc.clock !== null) {
+    // tsState is 0 exactly when the stream class has no clock (an event record then has none).
+    if (r.tsState !== 0) {
       const sec = r.sec;
       if (
         this.plain &&
@@ -631,66 +572,93 @@ export class TextSink {
 
   /** `[HH:MM:SS.nnnnnnnnn] (+S.NNNNNNNNN) ` (or `[SEC.nnnnnnnnn]`): the usual prefix, fast. */
   private plainTimestamp(sec: number, nsec: number): void {
-    const mem = this.mem;
+    this.o = this.writePlainStamp(this.o, sec, nsec, this.lastSec, this.lastNsec, this.lastSet);
+    this.lastSec = sec;
+    this.lastNsec = nsec;
+    this.lastSet = true;
+  }
+
+  /**
+   * plainTimestamp()'s text at `o`, after an event at `lastSec.lastNsec` (`lastSet` false: the
+   * first event); returns the new position. The caller keeps the last time (batch() keeps it in
+   * locals). Small, so that it is inlined into batch(): the rare cases are calls (bench/view).
+   */
+  private writePlainStamp(
+    o: number,
+    sec: number,
+    nsec: number,
+    lastSec: number,
+    lastNsec: number,
+    lastSet: boolean,
+  ): number {
     const dv = this.dv;
-    let o = this.o;
+    const n = this.cachedLen;
+    if (this.clockSeconds || n > 12) o = this.writeSecondsPrefix(o, sec);
+    else {
+      // `[HH:MM:SS.` in three stores (the bytes written past it are overwritten next).
+      dv.setUint32(o, this.cachedW0, true);
+      dv.setUint32(o + 4, this.cachedW1, true);
+      dv.setUint32(o + 8, this.cachedW2, true);
+      o += n;
+    }
+    o = nano9(dv, o, nsec);
+    if (!this.delta) {
+      dv.setUint16(o, 0x205d, true);
+      return o + 2;
+    }
+    // `] (+` in one store.
+    dv.setUint32(o, 0x2b28205d, true);
+    o += 4;
+    let ds = sec - lastSec;
+    let dn = nsec - lastNsec;
+    if (dn < 0) {
+      dn += NS;
+      ds--;
+    }
+    if (lastSet && ds === 0) {
+      dv.setUint16(o, 0x2e30, true);
+      o = nano9(dv, o + 2, dn);
+    } else o = this.writeOtherDelta(o, ds, dn, lastSet);
+    dv.setUint16(o, 0x2029, true);
+    return o + 2;
+  }
+
+  /** `[SEC.` (--clock-seconds) or a wall-clock prefix longer than 12 bytes (--clock-date). */
+  private writeSecondsPrefix(o: number, sec: number): number {
+    const mem = this.mem;
     if (this.clockSeconds) {
       mem[o++] = 91;
       o = wudec(mem, o, sec);
       mem[o++] = 46;
-    } else {
-      // `[HH:MM:SS.` as whole words: the bytes written past it are overwritten next.
-      const n = this.cachedLen;
-      if (n <= 12) {
-        // `[HH:MM:SS.`: three stores, no loop (bench/view: once per event).
-        dv.setUint32(o, this.cachedW0, true);
-        dv.setUint32(o + 4, this.cachedW1, true);
-        dv.setUint32(o + 8, this.cachedW2, true);
-      } else {
-        const w = this.cachedWords;
-        for (let i = 0, k = 0; k < n; i++, k += 4) dv.setUint32(o + k, w[i]!, true);
-      }
-      o += n;
+      return o;
     }
-    o = nano9(dv, o, nsec);
-    if (this.delta) {
-      // `] (+` in one store (bench/view: this runs once per event).
-      dv.setUint32(o, 0x2b28205d, true);
-      o += 4;
-      if (this.lastSet) {
-        let ds = sec - this.lastSec;
-        let dn = nsec - this.lastNsec;
-        if (dn < 0) {
-          dn += NS;
-          ds--;
-        }
-        if (ds === 0) {
-          dv.setUint16(o, 0x2e30, true);
-          o = nano9(dv, o + 2, dn);
-        } else if (ds > 0) {
-          o = wudec(mem, o, ds);
-          mem[o++] = 46;
-          o = nano9(dv, o, dn);
-        } else {
-          // A negative int64 delta printed as uint64 (rare: the `+` is part of the text).
-          this.o = o - 1;
-          this.putAscii(negativeDelta(ds, dn));
-          o = this.o;
-        }
-      } else {
-        // +?.?????????
-        dv.setUint32(o, 0x3f2e3f, true);
-        dv.setUint32(o + 3, 0x3f3f3f3f, true);
-        dv.setUint32(o + 7, 0x3f3f3f3f, true);
-        o += 11;
-      }
-      dv.setUint16(o, 0x2029, true);
-    } else dv.setUint16(o, 0x205d, true);
-    o += 2;
-    this.lastSec = sec;
-    this.lastNsec = nsec;
-    this.lastSet = true;
-    this.o = o;
+    const n = this.cachedLen;
+    const w = this.cachedWords;
+    for (let i = 0, k = 0; k < n; i++, k += 4) this.dv.setUint32(o + k, w[i]!, true);
+    return o + n;
+  }
+
+  /** The delta after `(+` when it is not `0.NNNNNNNNN`: the first event, a second or more, negative. */
+  private writeOtherDelta(o: number, ds: number, dn: number, lastSet: boolean): number {
+    const mem = this.mem;
+    const dv = this.dv;
+    if (!lastSet) {
+      // +?.?????????
+      dv.setUint32(o, 0x3f2e3f, true);
+      dv.setUint32(o + 3, 0x3f3f3f3f, true);
+      dv.setUint32(o + 7, 0x3f3f3f3f, true);
+      return o + 11;
+    }
+    if (ds > 0) {
+      o = wudec(mem, o, ds);
+      mem[o++] = 46;
+      return nano9(dv, o, dn);
+    }
+    // A negative int64 delta printed as uint64 (rare: the `+` is part of the text).
+    const t = negativeDelta(ds, dn);
+    o--;
+    for (let j = 0; j < t.length; j++) mem[o++] = t.charCodeAt(j);
+    return o;
   }
 
   /** Caches the `HH:MM:SS.` of a second (false: out of range; the general path reports it). */

@@ -67,10 +67,12 @@ export function decodePacket(u8: Uint8Array): ReadPacket {
   };
 }
 
-/** Reads (and frees) every full sub-buffer of a consumer view. */
-export function drain(reader: RingBuffer, out: ReadPacket[]): number {
+/** Reads (and frees) the full sub-buffers of a consumer view, `max` of them at most. */
+export function drain(reader: RingBuffer, out: ReadPacket[], max = Number.POSITIVE_INFINITY): number {
   let n = 0;
-  for (let i = reader.acquireFull(); i >= 0; i = reader.acquireFull()) {
+  while (n < max) {
+    const i = reader.acquireFull();
+    if (i < 0) break;
     const start = reader.subbufStart(i);
     out.push(decodePacket(reader.u8.slice(start, start + reader.contentSizeBytes(i))));
     reader.release(i);

@@ -239,6 +239,28 @@ test('the clock splits any u64 exactly into lo/hi words; calibration recovers a 
   assert.ok(got - base <= 40n && base - got <= 40n, `${got} vs ${base}`);
 });
 
+/**
+ * What every read-back must show: packets and records in order, and in discard mode every record
+ * read or counted as discarded, with no sequence gap.
+ */
+function checkReadBack(out: ReadPacket[], mode: RingBufferMode, emitted: number): void {
+  const seqs = out.map((p) => p.seqNum);
+  for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i]! > seqs[i - 1]!, `packets in order: ${seqs}`);
+  const values = out.flatMap((p) => p.records.map((r) => r[1]));
+  for (let i = 1; i < values.length; i++) assert.ok(values[i]! > values[i - 1]!);
+  const discarded = out.length ? out.at(-1)!.discarded : 0;
+  if (mode === RingBufferMode.Discard) {
+    assert.equal(values.length + discarded, emitted);
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: seqs.length }, (_, i) => i),
+    );
+  } else {
+    // Overwritten packets show as sequence gaps: every record is read, dropped or in a gap.
+    assert.ok(values.length + discarded <= emitted);
+  }
+}
+
 test('property: whatever the interleaving, records read + discarded = emitted, in order', () => {
   const op = fc.oneof(
     fc.record({ kind: fc.constant('emit' as const), n: fc.integer({ min: 1, max: 80 }) }),
@@ -258,34 +280,13 @@ test('property: whatever the interleaving, records read + discarded = emitted, i
         for (const o of ops) {
           if (o.kind === 'emit') for (let i = 0; i < o.n; i++) emit(rb, 1, emitted++);
           else if (o.kind === 'flush') rb.flush();
-          else
-            for (let k = 0; k < o.n; k++) {
-              const i = reader.acquireFull();
-              if (i < 0) break;
-              const s = reader.subbufStart(i);
-              out.push(decodePacket(reader.u8.slice(s, s + reader.contentSizeBytes(i))));
-              reader.release(i);
-            }
+          else drain(reader, out, o.n);
         }
         if (producerCloses) rb.close();
         drain(reader, out);
         while (reader.finishAbandoned()) drain(reader, out);
-        const seqs = out.map((p) => p.seqNum);
-        for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i]! > seqs[i - 1]!);
-        const values = out.flatMap((p) => p.records.map((r) => r[1]));
-        for (let i = 1; i < values.length; i++) assert.ok(values[i]! > values[i - 1]!);
-        const discarded = out.length ? out.at(-1)!.discarded : 0;
         for (let i = 1; i < out.length; i++) assert.ok(out[i]!.discarded >= out[i - 1]!.discarded);
-        if (mode === RingBufferMode.Discard) {
-          assert.equal(values.length + discarded, emitted);
-          assert.deepEqual(
-            seqs,
-            Array.from({ length: seqs.length }, (_, i) => i),
-          );
-        } else {
-          // Overwritten packets show as sequence gaps: every record is read, dropped or in a gap.
-          assert.ok(values.length + discarded <= emitted);
-        }
+        checkReadBack(out, mode, emitted);
       },
     ),
     { numRuns: 300 },
@@ -376,33 +377,13 @@ test('property: producer steps in the middle of the consumer scans never reorder
             const seqs = reader.listFull().map((i) => reader.seqNumOf(i));
             for (let i = 1; i < seqs.length; i++)
               assert.ok(seqs[i]! > seqs[i - 1]!, 'listFull: oldest first');
-          } else
-            for (let k = 0; k < o.n; k++) {
-              const i = reader.acquireFull();
-              if (i < 0) break;
-              const s = reader.subbufStart(i);
-              out.push(decodePacket(reader.u8.slice(s, s + reader.contentSizeBytes(i))));
-              reader.release(i);
-            }
+          } else drain(reader, out, o.n);
         }
         if (producerCloses) rb.close();
         closed = true;
         drain(reader, out);
         while (reader.finishAbandoned()) drain(reader, out);
-        const seqs = out.map((p) => p.seqNum);
-        for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i]! > seqs[i - 1]!, `packets in order: ${seqs}`);
-        const values = out.flatMap((p) => p.records.map((r) => r[1]));
-        for (let i = 1; i < values.length; i++) assert.ok(values[i]! > values[i - 1]!);
-        const discarded = out.length ? out.at(-1)!.discarded : 0;
-        if (mode === RingBufferMode.Discard) {
-          assert.equal(values.length + discarded, emitted);
-          assert.deepEqual(
-            seqs,
-            Array.from({ length: seqs.length }, (_, i) => i),
-          );
-        } else {
-          assert.ok(values.length + discarded <= emitted);
-        }
+        checkReadBack(out, mode, emitted);
       },
     ),
     { numRuns: 300 },

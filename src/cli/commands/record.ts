@@ -43,6 +43,7 @@ import { CONTEXT_NAMES, type ContextName } from '../../tracer/contexts.js';
 import { checkFilter } from '../../tracer/filters.js';
 import { normalizeSessionOptions, sessionOptionsFromEnv } from '../../tracer/session-config.js';
 import { UsageError } from '../errors.js';
+import { SAVED_KALLSYMS } from '../view-symbols.js';
 import { nodeReaderHost } from './view.js';
 
 export const summary = 'Record kernel events and Node programs into one LTTng session directory';
@@ -339,16 +340,12 @@ export function isNodeProgram(cmd: string, env: NodeJS.ProcessEnv = process.env)
 }
 
 /**
- * After an error: removes what this run created of the session directory when it holds nothing
- * (rmdir only removes empty directories), up to `created`, the first directory it created.
- */
-/**
  * Saves /proc/kallsyms as DIR/kallsyms (not in DIR/kernel/, where babeltrace2 would take it for
  * a data stream), so that `ttng view --kernel-symbols` symbolizes the callstacks after a reboot.
  * Read after tracing stops: the copy also has the modules loaded while tracing.
  */
 function saveKallsyms(sessionDir: string, warn: (line: string) => void): void {
-  const target = join(sessionDir, 'kallsyms');
+  const target = join(sessionDir, SAVED_KALLSYMS);
   let bytes: Buffer;
   try {
     bytes = readWholeFile(PROC_KALLSYMS);
@@ -372,6 +369,10 @@ function saveKallsyms(sessionDir: string, warn: (line: string) => void): void {
   }
 }
 
+/**
+ * After an error: removes what this run created of the session directory when it holds nothing
+ * (rmdir only removes empty directories), up to `created`, the first directory it created.
+ */
 function removeEmptyDirs(sessionDir: string, created: string | undefined): void {
   if (created === undefined) return;
   for (const d of [join(sessionDir, 'ust', 'pid'), join(sessionDir, 'ust')]) {

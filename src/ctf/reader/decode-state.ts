@@ -101,6 +101,14 @@ export class DecodeState implements Regs {
   /** The same bytes as little-endian 32-bit words (the line copies four bytes at a time). */
   pctxW: Int32Array = new Int32Array(0);
 
+  /** Sets pctx and pctxW (once per packet: the line functions read them for every event). */
+  setPacketContextText(b: Uint8Array): void {
+    const w = new Int32Array(Math.ceil(b.length / 4));
+    for (let i = 0; i < b.length; i++) w[i >>> 2]! |= b[i]! << ((i & 3) * 8);
+    this.pctx = b;
+    this.pctxW = w;
+  }
+
   /** Values mode: the value built by the last decoder run. */
   value: unknown = undefined;
 

@@ -114,6 +114,9 @@ const STOP2 = (() => {
   return t;
 })();
 
+/** Where the fused copy writes when there is no event object (never read). */
+const SCRATCH = new Uint8Array(1 << 16);
+
 export function newStringSlots(): StringSlots {
   return { a: [], m: new Map() };
 }
@@ -154,9 +157,8 @@ const HELPERS = {
     sl.a[k] = s;
     return s;
   },
-  /** Where the fused copy writes when there is no event object (never read). */
-  SCRATCH: new Uint8Array(1 << 16),
-  SCRATCH_VIEW: null as unknown as DataView,
+  SCRATCH,
+  SCRATCH_VIEW: new DataView(SCRATCH.buffer),
   STOP2,
   saveSlotA(sl: StringSlots, k: number, u8: Uint8Array, t: number, n: number): void {
     sl.a[k] = saveSlot(sl.a[k], u8, t, n);
@@ -199,8 +201,6 @@ const HELPERS = {
     return b;
   },
 };
-
-HELPERS.SCRATCH_VIEW = new DataView(HELPERS.SCRATCH.buffer);
 
 /** A latin1 (byte) string as a proper JS string (names are UTF-8 in practice). */
 export function byteStringToText(s: string): string {

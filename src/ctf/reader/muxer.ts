@@ -531,7 +531,6 @@ export class Muxer {
   private run(n: number): number {
     const out = this.out;
     const ord = this.ord;
-    const m = ord.length;
     const last = this.last;
     let lastSec = last.sec;
     let lastNsec = last.nsec;
@@ -541,27 +540,7 @@ export class Muxer {
       if (qh >= from.qLen) break;
       const h = from.queue[qh]!;
       if (h.tsState !== 1) break;
-      const sec = h.sec;
-      const nsec = h.nsec;
-      let i = 1;
-      for (; i < m; i++) {
-        const inp = ord[i]!;
-        const g = inp.queue[inp.qHead]!;
-        const gs = g.sec;
-        if (sec < gs) break;
-        if (sec === gs) {
-          const gn = g.nsec;
-          if (nsec < gn) break;
-          if (nsec === gn) {
-            const c = compareMessages(h, g);
-            if (c < 0) break;
-            if (c === 0) {
-              i = -1;
-              break;
-            }
-          }
-        }
-      }
+      const i = this.placeOf(h);
       if (i < 0) break;
       // The next leader: `from` again, or the runner-up (ord[0] once `from` moved to its place).
       const next = i === 1 ? from : ord[1]!;
@@ -583,6 +562,35 @@ export class Muxer {
     last.nsec = lastNsec;
     this.lastInput = from;
     return n;
+  }
+
+  /**
+   * Where `h`, the new head of `ord[0]`, goes among the other heads (sorted): the index it is to
+   * be moved before (1: it stays first; `ord.length`: last), or -1 when it compares equal to one
+   * of them (the full comparison then decides, by position in `active`).
+   */
+  private placeOf(h: MsgRecord): number {
+    const ord = this.ord;
+    const m = ord.length;
+    const sec = h.sec;
+    const nsec = h.nsec;
+    let i = 1;
+    for (; i < m; i++) {
+      const inp = ord[i]!;
+      const g = inp.queue[inp.qHead]!;
+      const gs = g.sec;
+      if (sec < gs) break;
+      if (sec === gs) {
+        const gn = g.nsec;
+        if (nsec < gn) break;
+        if (nsec === gn) {
+          const c = compareMessages(h, g);
+          if (c < 0) break;
+          if (c === 0) return -1;
+        }
+      }
+    }
+    return i;
   }
 
   /** babeltrace2's `muxer_msg_iter_do_next_one`. */
@@ -622,26 +630,7 @@ export class Muxer {
       const h = from.queue[from.qHead]!;
       if (h.tsState === 1) {
         const ord = this.ord;
-        const n = ord.length;
-        // ord[0] is `from`: find the place of its new head among the others (sorted).
-        let i = 1;
-        for (; i < n; i++) {
-          const inp = ord[i]!;
-          const g = inp.queue[inp.qHead]!;
-          if (h.sec < g.sec) break;
-          if (h.sec === g.sec) {
-            if (h.nsec < g.nsec) break;
-            if (h.nsec === g.nsec) {
-              const c = compareMessages(h, g);
-              if (c < 0) break;
-              // Equal heads: the full comparison decides (by position in `active`).
-              if (c === 0) {
-                i = -1;
-                break;
-              }
-            }
-          }
-        }
+        const i = this.placeOf(h);
         if (i > 0) {
           for (let k = 1; k < i; k++) ord[k - 1] = ord[k]!;
           ord[i - 1] = from;

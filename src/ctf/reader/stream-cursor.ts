@@ -100,14 +100,6 @@ enum State {
   Done,
 }
 
-const NO_WORDS = new Int32Array(0);
-
-function littleEndianWords(b: Uint8Array): Int32Array {
-  const w = new Int32Array(Math.ceil(b.length / 4));
-  for (let i = 0; i < b.length; i++) w[i >>> 2]! |= b[i]! << ((i & 3) * 8);
-  return w;
-}
-
 function big64(hi: number, lo: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
@@ -173,8 +165,6 @@ export class StreamCursor {
    */
   onPacket: ((c: StreamCursor) => unknown) | null = null;
   packetUser: unknown = null;
-  /** packetUser's bytes as little-endian words, when it is bytes (DecodeState.pctxW). */
-  packetWords: Int32Array = NO_WORDS;
   /** Bit position of the current event's first bit (in the window). */
   evStartBits = 0;
   /** Packet of the current message: increments per packet (for caching the packet context). */
@@ -473,11 +463,9 @@ export class StreamCursor {
           if (this.onPacket) {
             const pu = this.onPacket(this);
             this.packetUser = pu;
-            this.packetWords = pu instanceof Uint8Array ? littleEndianWords(pu) : NO_WORDS;
             // For the line functions, once per packet: stored per event, these new (young)
             // objects cost a write barrier call each time (bench/view, perf: RecordWrite).
-            this.st.pctx = pu as Uint8Array;
-            this.st.pctxW = this.packetWords;
+            if (pu instanceof Uint8Array) this.st.setPacketContextText(pu);
           }
           this.state = State.CheckDiscardedEvents;
           if (this.emitSB) {

@@ -227,14 +227,7 @@ export function wsdec64(out: Uint8Array, o: number, hi: number, lo: number): num
       lo = TWO32 - lo;
     }
   }
-  if (hi === 0) return wu32(out, o, lo);
-  if (hi < 0x200000) {
-    // Below 2^53: exact as a double.
-    const v = hi * TWO32 + lo;
-    const q = Math.floor(v / 100000000);
-    return wqr(out, o, q, v - q * 100000000);
-  }
-  return wbig64(out, o, hi, lo);
+  return wudec64(out, o, hi, lo);
 }
 
 /**

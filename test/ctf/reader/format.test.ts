@@ -81,6 +81,20 @@ function reference(cycles: bigint, freq: bigint, offS: bigint, offC: bigint): bi
   return r > I64_MAX || r < I64_MIN ? null : r;
 }
 
+/** A converter for an absolute clock of this frequency and offset. */
+function converter(freq: bigint, offS: bigint, offC: bigint): ClockConverter {
+  return new ClockConverter({
+    name: 'c',
+    description: '',
+    frequency: freq,
+    precision: 0n,
+    offsetSeconds: offS,
+    offsetCycles: offC,
+    uuid: null,
+    isAbsolute: true,
+  });
+}
+
 test('clock cycles to nanoseconds from origin: exact like babeltrace2 (1 GHz and other frequencies)', () => {
   fc.assert(
     fc.property(
@@ -90,16 +104,7 @@ test('clock cycles to nanoseconds from origin: exact like babeltrace2 (1 GHz and
       fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
       (cycles, freq, offS, frac) => {
         const offC = BigInt(Math.floor(frac * Number(freq))) % freq;
-        const cc = new ClockConverter({
-          name: 'c',
-          description: '',
-          frequency: freq,
-          precision: 0n,
-          offsetSeconds: offS,
-          offsetCycles: offC,
-          uuid: null,
-          isAbsolute: true,
-        });
+        const cc = converter(freq, offS, offC);
         const t = { sec: 0, nsec: 0 };
         const ok = cc.toNs(Number(cycles >> 32n), Number(cycles & 0xffffffffn), t);
         const want = reference(cycles, freq, offS, offC);
@@ -133,16 +138,7 @@ test('clock cycles to nanoseconds: one converter over a run of nearby values (it
       ),
       (freq, offS, frac, start, steps) => {
         const offC = BigInt(Math.floor(frac * Number(freq))) % freq;
-        const cc = new ClockConverter({
-          name: 'c',
-          description: '',
-          frequency: freq,
-          precision: 0n,
-          offsetSeconds: offS,
-          offsetCycles: offC,
-          uuid: null,
-          isAbsolute: true,
-        });
+        const cc = converter(freq, offS, offC);
         const t = { sec: 0, nsec: 0 };
         let cycles = start;
         for (const step of steps) {

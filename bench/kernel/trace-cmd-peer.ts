@@ -1,9 +1,11 @@
 /**
- * Saving and restoring the global tracefs state that `trace-cmd record` changes (ftrace-raw.md §1:
- * clock, tracer, event enables, pid filter, buffer size, options, tracing_on), for the benchmarks
- * that run trace-cmd next to ttng.
+ * What the benchmarks that run trace-cmd next to ttng share: whether they can run, trace-cmd's
+ * recording command (the one issue 5 names), and saving/restoring the global tracefs state that
+ * `trace-cmd record` changes (ftrace-raw.md §1: clock, tracer, event enables, pid filter, buffer
+ * size, options, tracing_on).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const T = '/sys/kernel/tracing';
 
@@ -16,6 +18,42 @@ const GLOBAL_FILES = [
   'buffer_size_kb',
   ...OPTIONS,
 ];
+
+/** Why trace-cmd cannot be benchmarked here, or undefined. */
+export function traceCmdUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not root';
+  if (!existsSync(`${T}/instances`)) return 'no tracefs';
+  if (spawnSync('trace-cmd', ['--help'], { stdio: 'ignore' }).error) return 'trace-cmd is not installed';
+  return undefined;
+}
+
+/**
+ * `trace-cmd record` of sched, syscalls and irq into `dat` (global buffer, its own defaults),
+ * started in the background and stopped with SIGINT (its `-- CMD` form crashes on this kernel);
+ * line-buffered so that its "Hit Ctrl^C" shows when it records (TRACE_CMD_READY).
+ */
+export function traceCmdRecordArgv(dat: string): string[] {
+  return [
+    'stdbuf',
+    '-oL',
+    '-eL',
+    'trace-cmd',
+    'record',
+    '-d',
+    '--no-filter',
+    '-e',
+    'sched',
+    '-e',
+    'syscalls',
+    '-e',
+    'irq',
+    '-o',
+    dat,
+  ];
+}
+
+/** What trace-cmd record prints once it records. */
+export const TRACE_CMD_READY = /Hit Ctrl\^C|recording/;
 
 export function saveGlobal(): Map<string, string> {
   const m = new Map<string, string>();
