@@ -31,6 +31,16 @@ export const DecodeStatus = {
 } as const;
 export type DecodeStatus = (typeof DecodeStatus)[keyof typeof DecodeStatus];
 
+/**
+ * The initial value of the fields that hold unsigned 32-bit halves: -0, a heap number, so that V8
+ * stores them as doubles from the start. Started as a small integer, a field changes
+ * representation when it first holds a value of 2^31 or more (a clock's low half does, at some
+ * point of most traces), and every optimized function that uses the object is deoptimized then
+ * (bench/view, 2 M-event user-space trace: half way through the run, ten functions deoptimized and
+ * compiled again). -0 equals 0 in every use.
+ */
+export const U32_FIELD = -0;
+
 export class DecodeState implements Regs {
   u8: Uint8Array = new Uint8Array(0);
   dv: DataView = new DataView(new ArrayBuffer(0));
@@ -44,8 +54,8 @@ export class DecodeState implements Regs {
   atEof = false;
 
   /** Default clock value: two unsigned 32-bit halves. */
-  clkHi = 0;
-  clkLo = 0;
+  clkHi = U32_FIELD;
+  clkLo = U32_FIELD;
 
   /** Stored values (sequence lengths, variant selectors): exact when below 2^53, else NaN + svBig. */
   sv: Float64Array;
@@ -54,20 +64,20 @@ export class DecodeState implements Regs {
   // Special meanings, set while decoding headers and packet contexts.
   ecId = -1;
   scId = -1;
-  dsIdHi = 0;
-  dsIdLo = 0;
+  dsIdHi = U32_FIELD;
+  dsIdLo = U32_FIELD;
   dsIdSet = false;
-  tsBeginHi = 0;
-  tsBeginLo = 0;
+  tsBeginHi = U32_FIELD;
+  tsBeginLo = U32_FIELD;
   tsBeginSet = false;
-  tsEndHi = 0;
-  tsEndLo = 0;
+  tsEndHi = U32_FIELD;
+  tsEndLo = U32_FIELD;
   tsEndSet = false;
-  discHi = 0;
-  discLo = 0;
+  discHi = U32_FIELD;
+  discLo = U32_FIELD;
   discSet = false;
-  seqHi = 0;
-  seqLo = 0;
+  seqHi = U32_FIELD;
+  seqLo = U32_FIELD;
   seqSet = false;
   /** Bits; -1 when unknown. */
   packetSizeBits = -1;
@@ -77,8 +87,8 @@ export class DecodeState implements Regs {
   readonly marks = new Float64Array(4);
 
   /** Scratch registers for 64-bit reads. */
-  hi = 0;
-  lo = 0;
+  hi = U32_FIELD;
+  lo = U32_FIELD;
 
   /** Text output: bytes are written at `o`, up to `oend` (exclusive). */
   out: Uint8Array;

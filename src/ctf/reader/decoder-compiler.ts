@@ -357,6 +357,15 @@ class Gen {
   }
 
   emit(s: string): void {
+    if (this.pend !== '') this.flushPend();
+    this.lines.push('  '.repeat(this.indent) + s);
+  }
+
+  /**
+   * A statement that neither writes output nor reads `o`, or that returns early (the output of a
+   * line that fails is dropped): constant text pending before it stays pending (see put).
+   */
+  private emitPure(s: string): void {
     this.lines.push('  '.repeat(this.indent) + s);
   }
 
@@ -381,27 +390,22 @@ class Gen {
     return `S[${this.strs.length - 1}]`;
   }
 
-  /** Code writing the latin1 string `s` at `o`. */
+  /**
+   * Constant text not written yet: consecutive put() calls (`' }'`, `', '`, `'{ '`, a name...)
+   * become one run of four-byte stores (bench/view: a kernel line's constants went from 27
+   * stores to 13).
+   */
+  private pend = '';
+
+  /** Code writing the latin1 string `s` at `o` (pending until the next statement that needs it). */
   private put(s: string): void {
     if (this.mode !== 'text' || s.length === 0) return;
-    // Unrolled stores up to 64 bytes: cheaper than a TypedArray#set call (bench/view).
     if (s.length <= 64) {
-      // Four bytes per store (bench/view: half the time of byte stores for a line's constants).
-      const parts: string[] = [];
-      let i = 0;
-      for (; i + 4 <= s.length; i += 4) {
-        const w =
-          ((s.charCodeAt(i) & 0xff) |
-            ((s.charCodeAt(i + 1) & 0xff) << 8) |
-            ((s.charCodeAt(i + 2) & 0xff) << 16) |
-            ((s.charCodeAt(i + 3) & 0xff) << 24)) >>>
-          0;
-        parts.push(`odv.setUint32(o, ${w}, true); o += 4;`);
-      }
-      for (; i < s.length; i++) parts.push(`out[o++] = ${s.charCodeAt(i) & 0xff};`);
-      this.emit(parts.join(' '));
+      this.pend += s;
+      if (this.pend.length >= 64) this.flushPend();
       return;
     }
+    if (this.pend !== '') this.flushPend();
     let k = this.constIndex.get(s);
     if (k === undefined) {
       k = this.consts.length;
@@ -409,6 +413,28 @@ class Gen {
       this.constIndex.set(s, k);
     }
     this.emit(`out.set(K[${k}], o); o += ${s.length};`);
+  }
+
+  /**
+   * Writes the pending constant text: unrolled four-byte stores, cheaper than a TypedArray#set
+   * call or byte stores (bench/view). The last store may cover up to 3 bytes past the text (the
+   * next write overwrites them) when the bytes reserved by the last room check leave room for
+   * them; otherwise the tail is written a byte at a time.
+   */
+  private flushPend(): void {
+    const s = this.pend;
+    this.pend = '';
+    const parts: string[] = [];
+    const byte = (i: number): number => (i < s.length ? s.charCodeAt(i) & 0xff : 0);
+    const word = (i: number): number =>
+      (byte(i) | (byte(i + 1) << 8) | (byte(i + 2) << 16) | (byte(i + 3) << 24)) >>> 0;
+    let i = 0;
+    for (; i + 4 <= s.length; i += 4) parts.push(`odv.setUint32(o + ${i}, ${word(i)}, true);`);
+    const overrun = i < s.length && this.staticUsed + 3 <= TEXT_SLACK;
+    if (overrun) parts.push(`odv.setUint32(o + ${i}, ${word(i)}, true);`);
+    else for (; i < s.length; i++) parts.push(`out[o + ${i}] = ${byte(i)};`);
+    parts.push(`o += ${s.length};`);
+    this.lines.push('  '.repeat(this.indent) + parts.join(' '));
   }
 
   /** Makes room for `n` more output bytes (JS expression). */
@@ -450,7 +476,7 @@ class Gen {
     if (a <= 1) return;
     const k = this.known;
     if (k.mod >= a && k.rem % a === 0) return;
-    if (a <= 8) this.emit(`p = (p + ${a - 1}) & ${-a};`);
+    if (a <= 8) this.emitPure(`p = (p + ${a - 1}) & ${-a};`);
     else this.emit(`t = (p - pb) % ${a}; if (t !== 0) p += ${a} - t;`);
     this.known = { mod: a, rem: 0 };
   }
@@ -465,7 +491,7 @@ class Gen {
 
   private check(bits: string, what: string): void {
     if (!this.checking || this.suppress > 0) return;
-    this.emit(`if (p + ${bits} > lim) return st.short(p, ${bits}, ${this.str(what)});`);
+    this.emitPure(`if (p + ${bits} > lim) return st.short(p, ${bits}, ${this.str(what)});`);
   }
 
   private boCheck(bo: string, what: string): void {
@@ -1252,7 +1278,7 @@ class Gen {
       if (!startLine) this.put(', ');
       startLine = false;
       if (spec.scopeNames) this.put(`${sc.name} = `);
-      this.emit(`sl = ob === null ? null : ob.${sc.slots};`);
+      this.emitPure(`sl = ob === null ? null : ob.${sc.slots};`);
       this.opts = { ...this.opts, printNames: sc.printNames };
       if (sc.annotators) {
         for (const [afc, fn] of sc.annotators) {
@@ -1291,6 +1317,7 @@ class Gen {
   }
 
   private finish(line = false): ScopeFn {
+    if (this.pend !== '') this.flushPend();
     const mode = this.mode;
     const head = [
       'const u8 = st.u8, dv = st.dv, lim = st.lim, pb = st.pb, sv = st.sv;',

@@ -9,7 +9,7 @@
  * events are decoded and grows only for an event larger than the window.
  */
 
-import { DecodeState, DecodeStatus } from './decode-state.js';
+import { DecodeState, DecodeStatus, U32_FIELD } from './decode-state.js';
 import { type ScopeFn, updateClock } from './decoder-compiler.js';
 import { DecodeError } from './errors.js';
 import { EventObject } from './event-object.js';
@@ -147,8 +147,8 @@ export class StreamCursor {
   type: MsgType = MsgType.StreamBeginning;
   /** The message has a default clock snapshot (cycles in csHi:csLo). */
   hasCs = false;
-  csHi = 0;
-  csLo = 0;
+  csHi = U32_FIELD;
+  csLo = U32_FIELD;
   /** Discarded events/packets: count (null: unknown) and time range (cycles). */
   count: bigint | null = null;
   rangeBegin: bigint | null = null;
@@ -566,8 +566,8 @@ export class StreamCursor {
   private queuedPos: number[] = [0, 0, 0];
   private queuedEvBody = 0;
   private queuedEvStart = 0;
-  private queuedCsHi = 0;
-  private queuedCsLo = 0;
+  private queuedCsHi = U32_FIELD;
+  private queuedCsLo = U32_FIELD;
   private queuedLine: [Uint8Array, number, number, EventObject | null] | null = null;
 
   private endSilently(): boolean {
