@@ -3,11 +3,12 @@
  * `ttng` entry point: finds the command module, runs it, and turns errors into one sentence and
  * an exit status (src/cli/errors.ts). `--debug` anywhere on the line shows stacks.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isTtngError } from '../errors.js';
+import { BUNDLED_COMMANDS, type BundledCommand, bundlePaths, loadBundle } from './bundle-loader.js';
 import type { CommandModule } from './command.js';
 import { ExitStatus, UsageError } from './errors.js';
+import { reportError, runCommand } from './run-command.js';
 
 const COMMAND_NAME = /^[a-z][a-z0-9-]*$/;
 
@@ -21,6 +22,14 @@ function listCommands(): string[] {
     .map((f) => f.slice(0, -3))
     .filter((n) => COMMAND_NAME.test(n))
     .sort();
+}
+
+/** The bundle of command `name` (bundle-loader.ts), when it has one and it was built. */
+function loadBundled(name: string): BundledCommand | undefined {
+  if (!BUNDLED_COMMANDS.includes(name) || process.env.TTNG_NO_BUNDLE) return undefined;
+  const paths = bundlePaths(fileURLToPath(new URL('../../bundle/', import.meta.url)), name);
+  if (!existsSync(paths.code)) return undefined;
+  return loadBundle(paths.code, paths.cache).command;
 }
 
 async function loadCommand(name: string): Promise<CommandModule | undefined> {
@@ -57,38 +66,14 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write('ttng 0.1.0\n');
       return ExitStatus.Ok;
     }
+    const bundled = loadBundled(name);
+    if (bundled) return await bundled.runCommand(bundled, name, rest, debug);
     const mod = await loadCommand(name);
     if (!mod) throw new UsageError(`unknown command "${name}"`);
-    if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(`${mod.usage.trimEnd()}\n`);
-      return ExitStatus.Ok;
-    }
-    return await mod.run(rest);
+    return await runCommand(mod, name, rest, debug);
   } catch (e) {
-    const prefix = name && COMMAND_NAME.test(name) ? `ttng ${name}` : 'ttng';
-    if (e instanceof UsageError) {
-      process.stderr.write(
-        `${prefix}: ${e.message}\nRun \`ttng ${name && COMMAND_NAME.test(name) && name !== 'help' ? `${name} ` : ''}--help\` for usage.\n`,
-      );
-      if (debug) process.stderr.write(`${e.stack}\n`);
-      return ExitStatus.Usage;
-    }
-    if (isTtngError(e)) {
-      process.stderr.write(`${prefix}: error: ${e.message}\n`);
-      if (debug) process.stderr.write(`[${e.code}] ${e.stack}\n`);
-      return ExitStatus.Error;
-    }
-    const err = e as NodeJS.ErrnoException;
-    if (err && typeof err.code === 'string' && err.syscall) {
-      // A system call failed on a user-given path: say which, and why, in one sentence.
-      process.stderr.write(`${prefix}: error: ${err.message}\n`);
-      if (debug) process.stderr.write(`${err.stack}\n`);
-      return ExitStatus.Error;
-    }
-    process.stderr.write(
-      `${prefix}: internal error: ${err?.message ?? String(e)}\n${debug ? `${err?.stack}\n` : 'Run again with --debug for the stack, and report it.\n'}`,
-    );
-    return ExitStatus.Internal;
+    const known = name !== undefined && COMMAND_NAME.test(name);
+    return reportError(e, known ? `ttng ${name}` : 'ttng', known && name !== 'help' ? name : null, debug);
   }
 }
 
