@@ -111,12 +111,24 @@ export class DecodeState implements Regs {
   /** The same bytes as little-endian 32-bit words (the line copies four bytes at a time). */
   pctxW: Int32Array = new Int32Array(0);
 
-  /** Sets pctx and pctxW (once per packet: the line functions read them for every event). */
+  /** pctx's length, and its first four words (PCTX_WORDS: most packet contexts fit). */
+  pctxLen = 0;
+  pctx0 = 0;
+  pctx1 = 0;
+  pctx2 = 0;
+  pctx3 = 0;
+
+  /** Sets pctx and its word forms (once per packet: the line functions read them for every event). */
   setPacketContextText(b: Uint8Array): void {
-    const w = new Int32Array(Math.ceil(b.length / 4));
+    const w = new Int32Array(Math.max(4, Math.ceil(b.length / 4)));
     for (let i = 0; i < b.length; i++) w[i >>> 2]! |= b[i]! << ((i & 3) * 8);
     this.pctx = b;
     this.pctxW = w;
+    this.pctxLen = b.length;
+    this.pctx0 = w[0]!;
+    this.pctx1 = w[1]!;
+    this.pctx2 = w[2]!;
+    this.pctx3 = w[3]!;
   }
 
   /** Values mode: the value built by the last decoder run. */
