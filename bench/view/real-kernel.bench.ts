@@ -10,12 +10,13 @@
  * on this kernel, ftrace-raw.md §1). trace-cmd records into the global buffer and changes global
  * tracefs state: it is saved before and restored after.
  *
- * Each reader runs ROUNDS times (default 2), alternating, output to /dev/null; the events/s range
- * and the best ratio are printed, with peak RSS (GNU time) and the load (`uptime`) before and after.
+ * Each reader runs ROUNDS times (default 3), alternating, output to /dev/null; the events/s range
+ * and the ratios of the best runs and of the medians are printed, with peak RSS (GNU time) and the
+ * load (`uptime`) before and after.
  * One extra run of each through a pipe (`| wc -l`) counts the events and gives the piped rate.
  *
  * Needs root, tracefs, trace-cmd and GNU time; says why and exits 0 without them.
- * Environment: BENCH_ROUNDS (default 2), BENCH_DD_BLOCKS (default 600000).
+ * Environment: BENCH_ROUNDS (default 3), BENCH_DD_BLOCKS (default 600000).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -31,7 +32,7 @@ import {
 } from '../kernel/trace-cmd-peer.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BLOCKS = Number(process.env.BENCH_DD_BLOCKS ?? 600_000);
 const WORKLOAD = `dd if=/dev/zero of=/dev/null bs=8192 count=${BLOCKS} 2>/dev/null; for i in $(seq 20); do cat /etc/passwd > /dev/null; done`;
 const TIME = '/usr/bin/time';
@@ -156,6 +157,10 @@ async function main(): Promise<void> {
       return `${k(r[0]!)} .. ${k(r.at(-1)!)} (${runs.map((x) => x.seconds.toFixed(2)).join(', ')} s), peak RSS ${Math.max(...runs.map((x) => x.rssMB)).toFixed(0)} MB`;
     };
     const best = (runs: Timed[], events: number): number => Math.max(...runs.map((x) => events / x.seconds));
+    const median = (runs: Timed[], events: number): number => {
+      const r = runs.map((x) => events / x.seconds).sort((a, b) => a - b);
+      return r.length % 2 === 1 ? r[(r.length - 1) / 2]! : (r[r.length / 2 - 1]! + r[r.length / 2]!) / 2;
+    };
     console.log(`ttng view > /dev/null          ${range(tRuns, tEvents)}`);
     console.log(`trace-cmd report > /dev/null   ${range(cRuns, cEvents)}`);
     console.log(`babeltrace2 > /dev/null        ${range(bRuns, tEvents)}`);
@@ -163,7 +168,7 @@ async function main(): Promise<void> {
       `piped (| wc -l): ttng view ${k(tEvents / tPipe.seconds)}, trace-cmd report ${k(cEvents / cPipe.seconds)}`,
     );
     console.log(
-      `ratio ttng view / trace-cmd report (best runs): ${(best(tRuns, tEvents) / best(cRuns, cEvents)).toFixed(2)}x events/s (target >= 5); ttng view / babeltrace2: ${(best(tRuns, tEvents) / best(bRuns, tEvents)).toFixed(2)}x`,
+      `ratio ttng view / trace-cmd report: ${(best(tRuns, tEvents) / best(cRuns, cEvents)).toFixed(2)}x events/s (best runs), ${(median(tRuns, tEvents) / median(cRuns, cEvents)).toFixed(2)}x (medians) (target >= 5); ttng view / babeltrace2: ${(best(tRuns, tEvents) / best(bRuns, tEvents)).toFixed(2)}x (best runs)`,
     );
     console.log(`load after: ${load()}`);
   } finally {

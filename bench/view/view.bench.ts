@@ -9,7 +9,9 @@
  * For each: events/s of `ttng view > /dev/null` and `babeltrace2 > /dev/null` (text), of
  * `ttng view --count` and `babeltrace2 -o dummy` (decoding only), the ratios, and the peak RSS of
  * each process (GNU time's %M). Every run is checked: exit 0, and the same number of output lines
- * for the text runs. `TTNG_BENCH_EVENTS` overrides the size (default 5 million).
+ * for the text runs. Each timed run is repeated BENCH_ROUNDS times (default 3), the readers
+ * alternating; the ratios are given for the best runs and for the medians. `TTNG_BENCH_EVENTS`
+ * overrides the size (default 5 million).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -68,13 +70,43 @@ function measure(cmd: string, args: string[], countLines: boolean): Run {
   return { seconds: wall, rssMB: Number(rss) / 1024, lines: countLines ? Number(r.stdout.trim()) : 0 };
 }
 
-function best(f: () => Run, n: number): Run {
-  let b: Run | null = null;
-  for (let i = 0; i < n; i++) {
-    const r = f();
-    if (!b || r.seconds < b.seconds) b = r;
-  }
-  return b!;
+/** Rounds of each timed run, alternating the readers (`BENCH_ROUNDS`, default 3). */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+
+/**
+ * Runs every reader of `runs` once per round, alternating, and returns each one's runs. The VM
+ * this was developed on changes speed by up to 1.5x every few seconds (docs/view.md, "Measuring
+ * on a noisy machine"): alternating puts each reader in every phase.
+ */
+function rounds(runs: readonly (() => Run)[]): Run[][] {
+  const out: Run[][] = runs.map(() => []);
+  for (let i = 0; i < ROUNDS; i++) runs.forEach((f, k) => out[k]!.push(f()));
+  return out;
+}
+
+function bestOf(rs: readonly Run[]): Run {
+  return rs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+}
+
+function medianSeconds(rs: readonly Run[]): number {
+  const t = rs.map((r) => r.seconds).sort((a, b) => a - b);
+  return t.length % 2 === 1 ? t[(t.length - 1) / 2]! : (t[t.length / 2 - 1]! + t[t.length / 2]!) / 2;
+}
+
+function report(what: string, label: string, rs: readonly Run[]): void {
+  const b = bestOf(rs);
+  const all = rs.map((r) => r.seconds.toFixed(2)).join(', ');
+  console.log(
+    `  ${what} ${label.padEnd(26)} best ${b.seconds.toFixed(2)} s  ${fmtRate(b.seconds)}  (runs ${all} s)  peak RSS ${b.rssMB.toFixed(0)} MB`,
+  );
+}
+
+function ratios(what: string, ttng: readonly Run[], peer: readonly Run[]): void {
+  const best = bestOf(peer).seconds / bestOf(ttng).seconds;
+  const median = medianSeconds(peer) / medianSeconds(ttng);
+  console.log(
+    `  ${what} ratio ttng/babeltrace2: ${best.toFixed(2)}x events/s (best runs), ${median.toFixed(2)}x (medians)`,
+  );
 }
 
 const fmtRate = (s: number): string => `${(EVENTS / s / 1e6).toFixed(2)} M events/s`;
@@ -99,24 +131,18 @@ function main(): void {
     if (tLines.lines !== EVENTS || bLines.lines !== EVENTS) {
       throw new Error(`line counts: ttng ${tLines.lines}, babeltrace2 ${bLines.lines}, expected ${EVENTS}`);
     }
-    const tText = best(() => measure(node, [CLI, 'view', dir], false), 2);
-    const bText = best(() => measure('babeltrace2', [dir], false), 2);
-    const tCount = best(() => measure(node, [CLI, 'view', '--count', dir], false), 2);
-    const bCount = best(() => measure('babeltrace2', [dir, '-o', 'dummy'], false), 2);
-    console.log(
-      `  text  ttng view > /dev/null     ${tText.seconds.toFixed(2)} s  ${fmtRate(tText.seconds)}  peak RSS ${tText.rssMB.toFixed(0)} MB`,
-    );
-    console.log(
-      `  text  babeltrace2 > /dev/null   ${bText.seconds.toFixed(2)} s  ${fmtRate(bText.seconds)}  peak RSS ${bText.rssMB.toFixed(0)} MB`,
-    );
-    console.log(`  text  ratio ttng/babeltrace2: ${(bText.seconds / tText.seconds).toFixed(2)}x events/s`);
-    console.log(
-      `  count ttng view --count         ${tCount.seconds.toFixed(2)} s  ${fmtRate(tCount.seconds)}  peak RSS ${tCount.rssMB.toFixed(0)} MB`,
-    );
-    console.log(
-      `  count babeltrace2 -o dummy      ${bCount.seconds.toFixed(2)} s  ${fmtRate(bCount.seconds)}  peak RSS ${bCount.rssMB.toFixed(0)} MB`,
-    );
-    console.log(`  count ratio ttng/babeltrace2: ${(bCount.seconds / tCount.seconds).toFixed(2)}x events/s`);
+    const [tText, bText, tCount, bCount] = rounds([
+      () => measure(node, [CLI, 'view', dir], false),
+      () => measure('babeltrace2', [dir], false),
+      () => measure(node, [CLI, 'view', '--count', dir], false),
+      () => measure('babeltrace2', [dir, '-o', 'dummy'], false),
+    ]) as [Run[], Run[], Run[], Run[]];
+    report('text ', 'ttng view > /dev/null', tText);
+    report('text ', 'babeltrace2 > /dev/null', bText);
+    ratios('text ', tText, bText);
+    report('count', 'ttng view --count', tCount);
+    report('count', 'babeltrace2 -o dummy', bCount);
+    ratios('count', tCount, bCount);
     void statSync;
   }
 }
