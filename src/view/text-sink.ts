@@ -44,6 +44,12 @@ const LOG_LEVEL_NAMES = [
 ];
 
 const FLUSH_AT = 1 << 20;
+/**
+ * The first write comes sooner: the first lines reach a pager or `head` without waiting for a
+ * full chunk, and batch() has run its flush call before V8 optimizes it (its first flush used
+ * to throw the optimized code away, bench/view).
+ */
+const FIRST_FLUSH_AT = 1 << 16;
 const copyWithin = Uint8Array.prototype.copyWithin;
 const NS = 1_000_000_000;
 
@@ -276,11 +282,15 @@ export class TextSink {
     this.o = o;
   }
 
+  /** Output bytes that trigger a write (FIRST_FLUSH_AT, then FLUSH_AT). */
+  private flushAt = FIRST_FLUSH_AT;
+
   flush(): void {
     if (this.o > 0) {
       this.io.write(this.mem.subarray(0, this.o));
       this.o = 0;
     }
+    this.flushAt = FLUSH_AT;
   }
 
   /** The part of the line between the timestamp and the first scope (constant per class). */
@@ -479,7 +489,7 @@ export class TextSink {
     this.lastSec = lastSec;
     this.lastNsec = lastNsec;
     this.lastSet = lastSet;
-    if (o >= FLUSH_AT) this.flush();
+    if (o >= this.flushAt) this.flush();
     return events;
   }
 
@@ -510,7 +520,7 @@ export class TextSink {
     if (buf === mem) copyWithin.call(mem, this.o, ls, le);
     else mem.set(buf.subarray(ls, le), this.o);
     this.o += len;
-    if (this.o >= FLUSH_AT) this.flush();
+    if (this.o >= this.flushAt) this.flush();
   }
 
   /**
@@ -544,7 +554,7 @@ export class TextSink {
     this.o += ins.length;
     mem.set(buf.subarray(at, le), this.o);
     this.o += le - at;
-    if (this.o >= FLUSH_AT) this.flush();
+    if (this.o >= this.flushAt) this.flush();
   }
 
   /** The timestamp and delta of an event record (none when its stream class has no clock). */
