@@ -4,9 +4,10 @@
  * runs (together 50 to 100 ms). `npm run build` also writes it as one CommonJS file with a V8
  * code cache made by running it once (scripts/bundle.mjs); the entry point runs that when it is
  * there. The cache is only a cache: V8 ignores one made by another Node or V8 version and
- * compiles as usual. `TTNG_NO_BUNDLE=1` runs the ES modules instead (tests compare the two).
+ * compiles as usual. A bundle older than the last TypeScript build (a bare `tsc`) is not used.
+ * `TTNG_NO_BUNDLE=1` runs the ES modules instead (tests compare the two).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -23,6 +24,19 @@ export interface BundledCommand extends CommandModule {
 /** The bundle and code cache files of command `name` under `dir` (dist/bundle). */
 export function bundlePaths(dir: string, name: string): { code: string; cache: string } {
   return { code: join(dir, `${name}.cjs`), cache: join(dir, `${name}.cache`) };
+}
+
+/**
+ * The bundle of command `name` in the build output `distDir`, when there is one and it is not
+ * older than the last TypeScript build (a bare `tsc` leaves the bundle of the build before).
+ */
+export function freshBundle(distDir: string, name: string): { code: string; cache: string } | null {
+  if (!BUNDLED_COMMANDS.includes(name)) return null;
+  const paths = bundlePaths(join(distDir, 'bundle'), name);
+  if (!existsSync(paths.code)) return null;
+  const tsBuild = join(distDir, '.tsbuildinfo');
+  if (existsSync(tsBuild) && statSync(paths.code).mtimeMs < statSync(tsBuild).mtimeMs) return null;
+  return paths;
 }
 
 export interface LoadedBundle {

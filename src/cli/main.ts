@@ -3,9 +3,9 @@
  * `ttng` entry point: finds the command module, runs it, and turns errors into one sentence and
  * an exit status (src/cli/errors.ts). `--debug` anywhere on the line shows stacks.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BUNDLED_COMMANDS, type BundledCommand, bundlePaths, loadBundle } from './bundle-loader.js';
+import { type BundledCommand, freshBundle, loadBundle } from './bundle-loader.js';
 import type { CommandModule } from './command.js';
 import { ExitStatus, UsageError } from './errors.js';
 import { reportError, runCommand } from './run-command.js';
@@ -24,12 +24,11 @@ function listCommands(): string[] {
     .sort();
 }
 
-/** The bundle of command `name` (bundle-loader.ts), when it has one and it was built. */
+/** The bundle of command `name` (bundle-loader.ts), when it has an up-to-date one. */
 function loadBundled(name: string): BundledCommand | undefined {
-  if (!BUNDLED_COMMANDS.includes(name) || process.env.TTNG_NO_BUNDLE) return undefined;
-  const paths = bundlePaths(fileURLToPath(new URL('../../bundle/', import.meta.url)), name);
-  if (!existsSync(paths.code)) return undefined;
-  return loadBundle(paths.code, paths.cache).command;
+  if (process.env.TTNG_NO_BUNDLE) return undefined;
+  const paths = freshBundle(fileURLToPath(new URL('../../', import.meta.url)), name);
+  return paths === null ? undefined : loadBundle(paths.code, paths.cache).command;
 }
 
 async function loadCommand(name: string): Promise<CommandModule | undefined> {

@@ -5,10 +5,11 @@
  * help.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BUNDLED_COMMANDS, bundlePaths, loadBundle } from '../../src/cli/bundle-loader.js';
+import { BUNDLED_COMMANDS, bundlePaths, freshBundle, loadBundle } from '../../src/cli/bundle-loader.js';
 import { REPO_ROOT, SHARED_DIR } from '../helpers/paths.js';
 import { ttng } from './helpers.js';
 
@@ -24,6 +25,27 @@ test('every bundled command has a bundle and a code cache that this Node accepts
     assert.equal(script.cachedDataRejected, false, `V8 rejected ${paths.cache}`);
     assert.equal(typeof command.run, 'function');
     assert.equal(typeof command.runCommand, 'function');
+  }
+});
+
+test('a bundle older than the last TypeScript build is not used (a bare tsc leaves it stale)', () => {
+  const dist = mkdtempSync(join(tmpdir(), 'ttng-bundle-test-'));
+  try {
+    mkdirSync(join(dist, 'bundle'));
+    const code = join(dist, 'bundle', 'view.cjs');
+    const tsBuild = join(dist, '.tsbuildinfo');
+    writeFileSync(code, '');
+    writeFileSync(tsBuild, '');
+    utimesSync(tsBuild, 2000, 2000);
+    utimesSync(code, 1000, 1000);
+    assert.equal(freshBundle(dist, 'view'), null);
+    utimesSync(code, 3000, 3000);
+    assert.deepEqual(freshBundle(dist, 'view'), bundlePaths(join(dist, 'bundle'), 'view'));
+    assert.equal(freshBundle(dist, 'record'), null, 'not a bundled command');
+    rmSync(code);
+    assert.equal(freshBundle(dist, 'view'), null, 'no bundle');
+  } finally {
+    rmSync(dist, { recursive: true, force: true });
   }
 });
 
