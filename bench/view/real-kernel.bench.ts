@@ -30,6 +30,7 @@ import {
   traceCmdRecordArgv,
   traceCmdUnavailable,
 } from '../kernel/trace-cmd-peer.js';
+import { median } from '../stats.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -157,10 +158,7 @@ async function main(): Promise<void> {
       return `${k(r[0]!)} .. ${k(r.at(-1)!)} (${runs.map((x) => x.seconds.toFixed(2)).join(', ')} s), peak RSS ${Math.max(...runs.map((x) => x.rssMB)).toFixed(0)} MB`;
     };
     const best = (runs: Timed[], events: number): number => Math.max(...runs.map((x) => events / x.seconds));
-    const median = (runs: Timed[], events: number): number => {
-      const r = runs.map((x) => events / x.seconds).sort((a, b) => a - b);
-      return r.length % 2 === 1 ? r[(r.length - 1) / 2]! : (r[r.length / 2 - 1]! + r[r.length / 2]!) / 2;
-    };
+    const medianRate = (runs: Timed[], events: number): number => median(runs.map((x) => events / x.seconds));
     console.log(`ttng view > /dev/null          ${range(tRuns, tEvents)}`);
     console.log(`trace-cmd report > /dev/null   ${range(cRuns, cEvents)}`);
     console.log(`babeltrace2 > /dev/null        ${range(bRuns, tEvents)}`);
@@ -168,7 +166,7 @@ async function main(): Promise<void> {
       `piped (| wc -l): ttng view ${k(tEvents / tPipe.seconds)}, trace-cmd report ${k(cEvents / cPipe.seconds)}`,
     );
     console.log(
-      `ratio ttng view / trace-cmd report: ${(best(tRuns, tEvents) / best(cRuns, cEvents)).toFixed(2)}x events/s (best runs), ${(median(tRuns, tEvents) / median(cRuns, cEvents)).toFixed(2)}x (medians) (target >= 5); ttng view / babeltrace2: ${(best(tRuns, tEvents) / best(bRuns, tEvents)).toFixed(2)}x (best runs)`,
+      `ratio ttng view / trace-cmd report: ${(best(tRuns, tEvents) / best(cRuns, cEvents)).toFixed(2)}x events/s (best runs), ${(medianRate(tRuns, tEvents) / medianRate(cRuns, cEvents)).toFixed(2)}x (medians) (target >= 5); ttng view / babeltrace2: ${(best(tRuns, tEvents) / best(bRuns, tEvents)).toFixed(2)}x (best runs)`,
     );
     console.log(`load after: ${load()}`);
   } finally {

@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from '../stats.js';
 import { writeKernelTrace, writeUstTrace } from './make-traces.js';
 
 const EVENTS = Number(process.env.TTNG_BENCH_EVENTS ?? 5_000_000);
@@ -80,7 +81,9 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
  */
 function rounds(runs: readonly (() => Run)[]): Run[][] {
   const out: Run[][] = runs.map(() => []);
-  for (let i = 0; i < ROUNDS; i++) runs.forEach((f, k) => out[k]!.push(f()));
+  for (let i = 0; i < ROUNDS; i++) {
+    for (let k = 0; k < runs.length; k++) out[k]!.push(runs[k]!());
+  }
   return out;
 }
 
@@ -89,8 +92,7 @@ function bestOf(rs: readonly Run[]): Run {
 }
 
 function medianSeconds(rs: readonly Run[]): number {
-  const t = rs.map((r) => r.seconds).sort((a, b) => a - b);
-  return t.length % 2 === 1 ? t[(t.length - 1) / 2]! : (t[t.length / 2 - 1]! + t[t.length / 2]!) / 2;
+  return median(rs.map((r) => r.seconds));
 }
 
 function report(what: string, label: string, rs: readonly Run[]): void {
@@ -103,9 +105,9 @@ function report(what: string, label: string, rs: readonly Run[]): void {
 
 function ratios(what: string, ttng: readonly Run[], peer: readonly Run[]): void {
   const best = bestOf(peer).seconds / bestOf(ttng).seconds;
-  const median = medianSeconds(peer) / medianSeconds(ttng);
+  const mid = medianSeconds(peer) / medianSeconds(ttng);
   console.log(
-    `  ${what} ratio ttng/babeltrace2: ${best.toFixed(2)}x events/s (best runs), ${median.toFixed(2)}x (medians)`,
+    `  ${what} ratio ttng/babeltrace2: ${best.toFixed(2)}x events/s (best runs), ${mid.toFixed(2)}x (medians)`,
   );
 }
 

@@ -7,7 +7,7 @@
  * compiles as usual. A bundle older than the last TypeScript build (a bare `tsc`) is not used.
  * `TTNG_NO_BUNDLE=1` runs the ES modules instead (tests compare the two).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -33,10 +33,20 @@ export function bundlePaths(dir: string, name: string): { code: string; cache: s
 export function freshBundle(distDir: string, name: string): { code: string; cache: string } | null {
   if (!BUNDLED_COMMANDS.includes(name)) return null;
   const paths = bundlePaths(join(distDir, 'bundle'), name);
-  if (!existsSync(paths.code)) return null;
-  const tsBuild = join(distDir, '.tsbuildinfo');
-  if (existsSync(tsBuild) && statSync(paths.code).mtimeMs < statSync(tsBuild).mtimeMs) return null;
-  return paths;
+  const code = statSync(paths.code, { throwIfNoEntry: false });
+  if (code === undefined) return null;
+  const tsBuild = statSync(join(distDir, '.tsbuildinfo'), { throwIfNoEntry: false });
+  return tsBuild !== undefined && code.mtimeMs < tsBuild.mtimeMs ? null : paths;
+}
+
+/** The bytes of `path`, or undefined when there is no such file. */
+function readIfThere(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
 }
 
 export interface LoadedBundle {
@@ -52,7 +62,7 @@ export interface LoadedBundle {
  */
 export function loadBundle(code: string, cache: string | null): LoadedBundle {
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(code, 'utf8')}\n})`;
-  const cachedData = cache !== null && existsSync(cache) ? readFileSync(cache) : undefined;
+  const cachedData = cache === null ? undefined : readIfThere(cache);
   const script = new Script(source, { filename: code, ...(cachedData ? { cachedData } : {}) });
   const wrapper = script.runInThisContext() as (
     exports: object,

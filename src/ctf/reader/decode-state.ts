@@ -106,23 +106,23 @@ export class DecodeState implements Regs {
   slots: StringSlots | null = null;
   /** Text lines (compileTextLine): the event object (its string slots), or null. */
   obj: EventSlots | null = null;
-  /** Text lines: the packet context's text, when the stream class prints it. */
-  pctx: Uint8Array = new Uint8Array(0);
-  /** The same bytes as little-endian 32-bit words (the line copies four bytes at a time). */
+  /**
+   * Text lines: the packet context's text, when the stream class prints it, as little-endian
+   * 32-bit words (the line copies four bytes at a time).
+   */
   pctxW: Int32Array = new Int32Array(0);
 
-  /** pctx's length, and its first four words (PCTX_WORDS: most packet contexts fit). */
+  /** The text's length in bytes, and its first four words (PCTX_WORDS: most packet contexts fit). */
   pctxLen = 0;
   pctx0 = 0;
   pctx1 = 0;
   pctx2 = 0;
   pctx3 = 0;
 
-  /** Sets pctx and its word forms (once per packet: the line functions read them for every event). */
+  /** Sets the packet context's text (once per packet: the line functions read it for every event). */
   setPacketContextText(b: Uint8Array): void {
     const w = new Int32Array(Math.max(4, Math.ceil(b.length / 4)));
     for (let i = 0; i < b.length; i++) w[i >>> 2]! |= b[i]! << ((i & 3) * 8);
-    this.pctx = b;
     this.pctxW = w;
     this.pctxLen = b.length;
     this.pctx0 = w[0]!;

@@ -313,6 +313,11 @@ function byteOrdersIn(fc: IrFieldClass, out: Set<string>): void {
   }
 }
 
+/** Code making `need` (a JS expression) bytes free after `o`: st.grow, then the output's new buffer. */
+function roomCheck(need: string): string {
+  return `if (o + ${need} > oend) { st.o = o; st.grow(${need}); out = st.out; o = st.o; oend = st.oend; odv = VIEW(out); }`;
+}
+
 class Gen {
   private readonly lines: string[] = [];
   private indent = 1;
@@ -456,16 +461,11 @@ class Gen {
       return;
     }
     if (k > TEXT_SLACK) {
-      this.emit(
-        `if (o + ${k + TEXT_SLACK} > oend) { st.o = o; st.grow(${k + TEXT_SLACK}); out = st.out; o = st.o; oend = st.oend; odv = VIEW(out); }`,
-      );
+      this.emit(roomCheck(String(k + TEXT_SLACK)));
       this.staticUsed = 0;
       return;
     }
-    const need = k >= 0 ? String(TEXT_SLACK) : `${n} + ${TEXT_SLACK}`;
-    this.emit(
-      `if (o + ${need} > oend) { st.o = o; st.grow(${need}); out = st.out; o = st.o; oend = st.oend; odv = VIEW(out); }`,
-    );
+    this.emit(roomCheck(k >= 0 ? String(TEXT_SLACK) : `${n} + ${TEXT_SLACK}`));
     this.staticUsed = k >= 0 ? k : 0;
   }
 
@@ -1250,7 +1250,8 @@ class Gen {
 
   /**
    * An event record's whole text line after the timestamp (see compileTextLine): the constant
-   * prefix, the packet context text (st.pctx), the scopes with their separators, the newline.
+   * prefix, the packet context text (DecodeState.setPacketContextText), the scopes with their
+   * separators, the newline.
    */
   buildLine(spec: TextLineSpec): ScopeFn {
     this.roomUnknown();
@@ -1270,9 +1271,7 @@ class Gen {
         `  if (pn <= ${PCTX_WORDS * 4}) { ${Array.from({ length: PCTX_WORDS }, (_, i) => `odv.setInt32(o + ${4 * i}, st.pctx${i}, true);`).join(' ')} }`,
       );
       this.emit('  else {');
-      this.emit(
-        `    if (o + pn + ${TEXT_SLACK} > oend) { st.o = o; st.grow(pn + ${TEXT_SLACK}); out = st.out; o = st.o; oend = st.oend; odv = VIEW(out); }`,
-      );
+      this.emit(`    ${roomCheck(`pn + ${TEXT_SLACK}`)}`);
       this.emit('    const pw = st.pctxW;');
       this.emit('    for (let j = 0, k = 0; k < pn; j++, k += 4) odv.setInt32(o + k, pw[j], true);');
       this.emit('  }');
@@ -1403,7 +1402,7 @@ export type ElementAnnotator = (hi: number, lo: number) => Uint8Array;
 export interface TextLineSpec {
   /** Bytes printed first (trace fields, event name: constant per event record class). */
   readonly prefix: Uint8Array;
-  /** The stream class prints its packet context: st.pctx holds its text. */
+  /** The stream class prints its packet context (its text: DecodeState.setPacketContextText). */
   readonly packetContext: boolean;
   /** `--names scope`: `stream.packet.context = ` etc. before each scope. */
   readonly scopeNames: boolean;
